@@ -1,0 +1,61 @@
+// Builds the whole application from a config: database -> engine -> services -> http + ws.
+// main.ts calls this; tests call it too, with a config of their own.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { Engine } from './engine/engine.js';
+import { ContentStore } from './media/content-store.js';
+import { PACKAGE_ROOT } from './paths.js';
+import { createSchema } from './server/schema.js';
+import { startHttpServer, type HttpServer } from './server/http-server.js';
+import { createServices, type Services } from './services.js';
+
+export interface App {
+  config: Config;
+  log: Logger;
+  db: Database;
+  engine: Engine;
+  services: Services;
+  http: HttpServer;
+  url: string;
+  dispose(): Promise<void>;
+}
+
+export const VERSION: string = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
+
+export async function startApp(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<App> {
+  const db = await openDatabase(config.database);
+  if (db.migrated.length) log.info({ migrations: db.migrated }, 'database migrated');
+  const disposers: (() => Promise<void>)[] = [() => db.dispose()];
+  const dispose = async () => {
+    for (const d of disposers.reverse()) await d().catch((err) => log.error({ err }, 'dispose failed'));
+  };
+  try {
+    const engine = await Engine.create({
+      modelsDir: config.models.dir,
+      device: config.engine.device,
+      concurrency: config.engine.concurrency,
+      threads: config.engine.threads,
+      embeddingCacheBytes: config.engine.embeddingCacheBytes,
+      inferenceTimeoutMs: config.engine.inferenceTimeoutMs,
+      log,
+    });
+    disposers.push(() => engine.dispose());
+    if (!engine.registry.has(config.models.defaultModel)) {
+      log.warn({ defaultModel: config.models.defaultModel, models: engine.registry.names() }, 'DEFAULT_MODEL is not in the model repository');
+    }
+    await engine.preload(config.models.preload);
+    const store = new ContentStore(path.join(config.dataDir, 'media'));
+    await store.sweepTemp();
+    const services = createServices({ config, db, engine, store, version: VERSION });
+    const schema = await createSchema();
+    const http = await startHttpServer({ config, schema, services, prisma: db.prisma, log });
+    disposers.push(() => http.dispose());
+    return { config, log, db, engine, services, http, url: http.url, dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,143 @@
+// Every environment variable maskql reads, parsed and validated once at start.
+// Nothing else in src/ reads process.env.
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(4000, 0, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  MODELS_DIR: z.string().min(1).default('./models'),
+  DEFAULT_MODEL: z.string().min(1).default('demo'),
+  PRELOAD_MODELS: list,
+  ENGINE_DEVICE: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
+  ENGINE_CONCURRENCY: int(1, 1, 64),
+  ENGINE_THREADS: int(0, 0, 256),
+  EMBEDDING_CACHE_MB: int(512, 0, 1 << 20),
+  INFERENCE_TIMEOUT_MS: int(60_000, 100),
+  MEDIA_MAX_BYTES: int(50 * 1024 * 1024, 1),
+  MEDIA_MAX_PIXELS: int(60_000_000, 1),
+  VIDEO_MAX_BYTES: int(1024 * 1024 * 1024, 1),
+  VIDEO_MAX_FRAMES: int(20_000, 1),
+  MEDIA_ALLOWED_ROOTS: list,
+  MAX_OBJECTS_PER_REQUEST: int(32, 1, 1024),
+  MAX_POINTS_PER_OBJECT: int(64, 1, 4096),
+  FFMPEG_PATH: z.string().min(1).optional(),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  SESSION_MAX_OPEN: int(8, 1),
+  SESSION_IDLE_TTL_SEC: int(1800, 1),
+  SESSION_FRAME_CACHE_MB: int(256, 0),
+  JOB_CONCURRENCY: int(1, 1, 64),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  SHUTDOWN_GRACE_MS: int(10_000, 0),
+  INTROSPECTION: bool.optional(),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: string;
+  dataDir: string;
+  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+  models: { dir: string; defaultModel: string; preload: string[] };
+  engine: {
+    device: 'auto' | 'cuda' | 'cpu';
+    concurrency: number;
+    threads: number;
+    embeddingCacheBytes: number;
+    inferenceTimeoutMs: number;
+  };
+  media: {
+    maxBytes: number;
+    maxPixels: number;
+    videoMaxBytes: number;
+    videoMaxFrames: number;
+    allowedRoots: string[];
+    ffmpegPath?: string;
+    ffprobePath?: string;
+    envPath?: string;
+  };
+  limits: { maxObjectsPerRequest: number; maxPointsPerObject: number };
+  sessions: { maxOpen: number; idleTtlMs: number; frameCacheBytes: number };
+  jobs: { concurrency: number };
+  redisUrl?: string;
+  shutdownGraceMs: number;
+  introspection: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(input[String(i.path[0])])})`),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dir: path.join(dataDir, 'db') },
+    models: { dir: path.resolve(e.MODELS_DIR), defaultModel: e.DEFAULT_MODEL, preload: e.PRELOAD_MODELS },
+    engine: {
+      device: e.ENGINE_DEVICE,
+      concurrency: e.ENGINE_CONCURRENCY,
+      threads: e.ENGINE_THREADS,
+      embeddingCacheBytes: e.EMBEDDING_CACHE_MB * 1024 * 1024,
+      inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
+    },
+    media: {
+      maxBytes: e.MEDIA_MAX_BYTES,
+      maxPixels: e.MEDIA_MAX_PIXELS,
+      videoMaxBytes: e.VIDEO_MAX_BYTES,
+      videoMaxFrames: e.VIDEO_MAX_FRAMES,
+      allowedRoots: e.MEDIA_ALLOWED_ROOTS.map((r) => path.resolve(r)),
+      ffmpegPath: e.FFMPEG_PATH,
+      ffprobePath: e.FFPROBE_PATH,
+      envPath: env.PATH,
+    },
+    limits: { maxObjectsPerRequest: e.MAX_OBJECTS_PER_REQUEST, maxPointsPerObject: e.MAX_POINTS_PER_OBJECT },
+    sessions: {
+      maxOpen: e.SESSION_MAX_OPEN,
+      idleTtlMs: e.SESSION_IDLE_TTL_SEC * 1000,
+      frameCacheBytes: e.SESSION_FRAME_CACHE_MB * 1024 * 1024,
+    },
+    jobs: { concurrency: e.JOB_CONCURRENCY },
+    redisUrl: e.REDIS_URL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+  };
+}

@@ -1,0 +1,136 @@
+// Opens the database: PGlite in DATA_DIR by default (no server to install), PostgreSQL when
+// DATABASE_URL is set. Both run the same Prisma schema and migrations.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Config } from '../config.js';
+import { PrismaClient } from './generated/client.js';
+import { MIGRATIONS_DIR } from '../paths.js';
+import { applyMigrations, readMigrations, type SqlRunner } from './migrate.js';
+
+export type Prisma = PrismaClient;
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly prisma: PrismaClient;
+  /** Names of migrations applied by this start. */
+  readonly migrated: string[];
+  ping(): Promise<boolean>;
+  dispose(): Promise<void>;
+}
+
+
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+export async function openDatabase(config: Config['database'], migrationsDir = MIGRATIONS_DIR): Promise<Database> {
+  const migrations = await readMigrations(migrationsDir);
+  return config.kind === 'pglite' ? openPglite(config.dir, migrations) : openPostgres(config.url, migrations);
+}
+
+async function openPglite(dir: string, migrations: Awaited<ReturnType<typeof readMigrations>>): Promise<Database> {
+  await mkdir(dir, { recursive: true });
+  // Two processes on one PGlite directory lose writes silently: hold a lock file.
+  const releaseLock = await lockDirectory(dir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir);
+  } catch (err) {
+    await releaseLock();
+    throw new DatabaseUnavailableError(`Cannot open the embedded database in ${dir}: ${(err as Error).message}`);
+  }
+  const runner: SqlRunner = {
+    exec: async (sql) => void (await client.exec(sql)),
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query<T>(sql, params)).rows,
+  };
+  const migrated = await applyMigrations(runner, migrations).catch(async (err) => {
+    await client.close();
+    await releaseLock();
+    throw err;
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  return {
+    kind: 'pglite',
+    prisma,
+    migrated,
+    ping: async () => (await client.query('SELECT 1')).rows.length === 1,
+    dispose: async () => {
+      await prisma.$disconnect();
+      await client.close();
+      await releaseLock();
+    },
+  };
+}
+
+async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof readMigrations>>): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  let conn: pg.PoolClient;
+  try {
+    conn = await pool.connect();
+  } catch (err) {
+    await pool.end();
+    throw new DatabaseUnavailableError(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
+  }
+  let migrated: string[];
+  try {
+    // Several instances may start at once: one migrates, the others wait.
+    await conn.query('SELECT pg_advisory_lock(7264120001)');
+    migrated = await applyMigrations(
+      { exec: async (sql) => void (await conn.query(sql)), query: async <T>(sql: string, params?: unknown[]) => (await conn.query(sql, params)).rows as T[] },
+      migrations,
+    );
+  } finally {
+    await conn.query('SELECT pg_advisory_unlock(7264120001)').catch(() => undefined);
+    conn.release();
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    prisma,
+    migrated,
+    ping: async () => (await pool.query('SELECT 1')).rowCount === 1,
+    dispose: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
+}
+
+async function lockDirectory(dir: string): Promise<() => Promise<void>> {
+  const lockPath = path.join(dir, '..', `${path.basename(dir)}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(lockPath, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+      if (holder && isAlive(holder)) {
+        throw new DatabaseUnavailableError(
+          `The embedded database in ${dir} is in use by process ${holder}; one process at a time (use DATABASE_URL for several).`,
+        );
+      }
+      await rm(lockPath, { force: true }); // stale: its process is gone (e.g. after SIGKILL)
+    }
+  }
+  throw new DatabaseUnavailableError(`Cannot lock the embedded database in ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

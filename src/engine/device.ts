@@ -1,0 +1,76 @@
+// Chooses where ONNX sessions run. ENGINE_DEVICE=cpu uses the CPU provider; cuda requires the CUDA
+// execution provider and fails clearly without it; auto tries CUDA once and falls back to CPU,
+// logging why. The npm package of onnxruntime-node ships only the CPU provider (README: GPU).
+import * as ort from 'onnxruntime-node';
+import { EngineError } from './engine-error.js';
+
+export type DeviceRequest = 'auto' | 'cuda' | 'cpu';
+export type Device = 'cpu' | 'cuda';
+
+export interface DeviceLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface SessionFactoryOptions {
+  request: DeviceRequest;
+  threads: number;
+  log: DeviceLog;
+  /** For tests: create sessions through this instead of onnxruntime-node. */
+  create?: (file: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
+}
+
+export const CUDA_HINT =
+  'Install the CUDA execution provider on a GPU machine (npm install with ONNXRUNTIME_NODE_INSTALL=cuda12, see README "GPU"), or set ENGINE_DEVICE=cpu or auto.';
+
+/** Creates ORT sessions on the configured device, remembering whether CUDA works. */
+export class SessionFactory {
+  private cudaFailure: string | undefined;
+  private readonly create: NonNullable<SessionFactoryOptions['create']>;
+
+  constructor(private readonly opts: SessionFactoryOptions) {
+    this.create = opts.create ?? ((file, options) => ort.InferenceSession.create(file, options));
+  }
+
+  /** Where the next session will go, as far as is known now. */
+  get expectedDevice(): Device {
+    return this.opts.request === 'cpu' || this.cudaFailure ? 'cpu' : 'cuda';
+  }
+
+  get cudaUnavailableReason(): string | undefined {
+    return this.cudaFailure;
+  }
+
+  async session(file: string): Promise<{ session: ort.InferenceSession; device: Device }> {
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      ...(this.opts.threads > 0 ? { intraOpNumThreads: this.opts.threads } : {}),
+    };
+    if (this.opts.request !== 'cpu' && !this.cudaFailure) {
+      try {
+        const session = await this.create(file, { ...base, executionProviders: ['cuda'] });
+        return { session, device: 'cuda' };
+      } catch (err) {
+        const reason = firstLine((err as Error).message);
+        if (!isProviderFailure(reason)) throw err; // a broken model file, not a device problem
+        if (this.opts.request === 'cuda') {
+          throw new EngineError('DEVICE_UNAVAILABLE', `ENGINE_DEVICE=cuda, but the CUDA execution provider cannot start: ${reason}`, CUDA_HINT);
+        }
+        this.cudaFailure = reason;
+        this.opts.log.warn({ reason }, 'CUDA execution provider unavailable; falling back to CPU (ENGINE_DEVICE=auto)');
+      }
+    }
+    const session = await this.create(file, { ...base, executionProviders: ['cpu'] });
+    return { session, device: 'cpu' };
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].slice(0, 500);
+}
+
+/** Messages ORT gives when an execution provider is missing or cannot load. */
+function isProviderFailure(message: string): boolean {
+  return /cuda|execution provider|backend|provider|libcudnn|libcublas|\.so/i.test(message);
+}

@@ -1,0 +1,53 @@
+// A family is the contract between the engine and a kind of ONNX export (DESIGN.md §4).
+import type * as ort from 'onnxruntime-node';
+import type { ObjectPrompt } from '../image-source.js';
+import type { ModelManifest } from '../manifest.js';
+import type { FamilyContract } from '../manifest-check.js';
+import type { BinaryMask } from '../masks/binary-mask.js';
+import type { ResizeGeometry } from '../preprocess.js';
+
+/** The encoder's outputs for one image, kept in the embedding cache. */
+export interface Embedding {
+  tensors: Record<string, ort.Tensor>;
+  bytes: number;
+  width: number;
+  height: number;
+  geometry: ResizeGeometry;
+}
+
+export interface MaskCandidate {
+  mask: BinaryMask;
+  score: number;
+  /** The model's low-res logits for this mask (to feed back as mask_input). */
+  lowRes: Float32Array;
+  lowResSize: [number, number];
+}
+
+export interface DecodeOptions {
+  multimask: boolean;
+  threshold: number;
+}
+
+/** Runs one ORT call; the engine routes it through the device queue with a deadline. */
+export type Runner = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
+
+export interface LoadedGraphs {
+  manifest: ModelManifest;
+  sessions: Record<string, ort.InferenceSession>;
+}
+
+export interface ImageFamily {
+  readonly name: 'sam' | 'sam2';
+  readonly contract: FamilyContract;
+  encode(model: LoadedGraphs, input: Float32Array, run: Runner): Promise<Record<string, ort.Tensor>>;
+  /** Decodes every object; returns, per object, its candidates (one unless multimask). */
+  decode(model: LoadedGraphs, embedding: Embedding, objects: ObjectPrompt[], opts: DecodeOptions, run: Runner): Promise<MaskCandidate[][]>;
+}
+
+/** Picks what the client asked for from a model's candidates, best first when single. */
+export function selectCandidates(all: MaskCandidate[], multimask: boolean): MaskCandidate[] {
+  if (multimask) return all;
+  let best = all[0];
+  for (const c of all) if (c.score > best.score) best = c;
+  return [best];
+}

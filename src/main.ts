@@ -1,0 +1,43 @@
+// Boot: config -> database -> engine -> http + ws server; and the shutdown path. Nothing else.
+import 'reflect-metadata';
+import pino from 'pino';
+import { startApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.logLevel });
+  const app = await startApp(config, log).catch((err: Error) => {
+    log.fatal({ reason: err.message }, `maskql cannot start: ${err.message}`);
+    process.exit(1);
+  });
+  log.info({ url: `${app.url}/graphql`, database: app.db.kind, models: app.engine.registry.names(), device: config.engine.device }, 'maskql ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining requests');
+    const force = setTimeout(() => {
+      log.error('shutdown grace period passed; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+    await app.dispose();
+    clearTimeout(force);
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+void main();

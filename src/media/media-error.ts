@@ -1,0 +1,55 @@
+/**
+ * Errors of the media layer. This layer knows nothing of GraphQL: the service layer maps
+ * `code` to a client-facing error code. Messages are meant for humans and may be shown to
+ * clients, so they never contain absolute server paths or secrets.
+ */
+export type MediaErrorCode =
+  | 'UNSUPPORTED_MEDIA'
+  | 'CORRUPT_MEDIA'
+  | 'TOO_LARGE'
+  | 'TOO_MANY_PIXELS'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN_PATH'
+  | 'DISK_FULL'
+  | 'FFMPEG_UNAVAILABLE';
+
+export class MediaError extends Error {
+  override readonly name = 'MediaError';
+  readonly code: MediaErrorCode;
+
+  constructor(code: MediaErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isMediaError(err: unknown, code?: MediaErrorCode): err is MediaError {
+  return err instanceof MediaError && (code === undefined || err.code === code);
+}
+
+/** Node's errno code of an fs/child_process error, if any. */
+export function errnoCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    return (err as { code: string }).code;
+  }
+  return undefined;
+}
+
+/** ENOSPC / EDQUOT become MediaError DISK_FULL; anything else is returned unchanged. */
+export function mapDiskError(err: unknown): unknown {
+  const code = errnoCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new MediaError('DISK_FULL', 'not enough disk space to store the media', { cause: err });
+  }
+  return err;
+}
+
+/** Trim a tool's diagnostic output to a short single-line reason. */
+export function trimReason(text: string, max = 300): string {
+  const oneLine = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .join('; ');
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}

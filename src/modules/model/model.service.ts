@@ -1,0 +1,27 @@
+import type { Engine } from '../../engine/engine.js';
+import type { Model } from './model.type.js';
+
+export class ModelService {
+  constructor(
+    private readonly engine: Engine,
+    private readonly defaultModel: string,
+  ) {}
+
+  list(): Model[] {
+    return this.engine.models().map((m) => ({
+      name: m.name,
+      family: m.family ?? null,
+      version: m.version ?? null,
+      description: m.description ?? null,
+      capabilities: m.capabilities ?? null,
+      device: m.device ?? null,
+      state: m.state,
+      loaded: m.state === 'loaded',
+      available: m.state !== 'failed',
+      loadTimeMs: m.loadMs ?? null,
+      inputSize: m.inputSize ?? null,
+      isDefault: m.name === this.defaultModel,
+      error: m.error ?? null,
+    }));
+  }
+}

@@ -1,0 +1,48 @@
+// Projects: named collections of media. Deleting one deletes its media (and their bytes).
+import type { Prisma } from '../../db/database.js';
+import { notFound } from '../../errors/app-errors.js';
+import type { Connection } from '../common/connection.type.js';
+import { isUuid, requireUuid } from '../common/ids.js';
+import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import type { MediaService } from '../media/media.service.js';
+import type { Project } from './project.type.js';
+
+export class ProjectService {
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly media: MediaService,
+  ) {}
+
+  create(name: string): Promise<Project> {
+    return this.prisma.project.create({ data: { name: name.trim() } });
+  }
+
+  async get(id: string): Promise<Project> {
+    const p = isUuid(id) ? await this.prisma.project.findUnique({ where: { id } }) : null;
+    if (!p) throw notFound('Project', id);
+    return p;
+  }
+
+  async rename(id: string, name: string): Promise<Project> {
+    await this.get(id);
+    return this.prisma.project.update({ where: { id }, data: { name: name.trim() } });
+  }
+
+  async delete(id: string): Promise<{ id: string; deletedMediaCount: number }> {
+    requireUuid('Project', id);
+    const media = await this.prisma.media.findMany({ where: { projectId: id }, select: { storagePath: true, thumbnailPath: true } });
+    const deleted = await this.prisma.project.deleteMany({ where: { id } });
+    if (deleted.count === 0) throw notFound('Project', id);
+    // Rows first, bytes after: a crash in between leaves only unreferenced files, swept at start.
+    await this.media.releaseFiles(media);
+    return { id, deletedMediaCount: media.length };
+  }
+
+  async list(first: number, after?: string | null): Promise<Connection<Project>> {
+    const [rows, total] = await Promise.all([
+      this.prisma.project.findMany({ where: afterCursor(after), orderBy: keysetOrder, take: first + 1 }),
+      this.prisma.project.count(),
+    ]);
+    return toConnection(rows, first, total, !!after);
+  }
+}

@@ -1,0 +1,64 @@
+// Client prompts -> engine prompts in pixels, with every bad value named in a BAD_USER_INPUT.
+import { badInput } from '../../errors/app-errors.js';
+import type { ObjectPrompt } from '../../engine/image-source.js';
+import { CoordinateSpace, PointLabel, type BoxInput, type PointInput } from './segmentation.input.js';
+
+export interface PromptLimits {
+  maxObjects: number;
+  maxPoints: number;
+}
+
+export interface PromptGroup {
+  points?: PointInput[] | null;
+  box?: BoxInput | null;
+}
+
+export function toPixelPrompts(
+  groups: PromptGroup[],
+  space: CoordinateSpace,
+  width: number,
+  height: number,
+  limits: PromptLimits,
+  field = 'input.objects',
+): ObjectPrompt[] {
+  if (groups.length === 0) throw badInput('Give at least one object to segment', { field });
+  if (groups.length > limits.maxObjects) throw badInput(`At most ${limits.maxObjects} objects per request (got ${groups.length})`, { field });
+  return groups.map((g, i) => toPixelPrompt(g, space, width, height, limits, `${field}.${i}`));
+}
+
+export function toPixelPrompt(g: PromptGroup, space: CoordinateSpace, width: number, height: number, limits: PromptLimits, field: string): ObjectPrompt {
+  const points = g.points ?? [];
+  if (points.length === 0 && !g.box) throw badInput('An object needs at least one point or a box', { field });
+  if (points.length > limits.maxPoints) throw badInput(`At most ${limits.maxPoints} points per object (got ${points.length})`, { field: `${field}.points` });
+  const sx = space === CoordinateSpace.NORMALIZED ? width : 1;
+  const sy = space === CoordinateSpace.NORMALIZED ? height : 1;
+  const limitText = space === CoordinateSpace.NORMALIZED ? '[0, 1]' : `[0, ${width}] x [0, ${height}]`;
+  const coord = (v: number, max: number, scale: number, where: string) => {
+    if (!Number.isFinite(v)) throw badInput(`${where} must be a finite number`, { field: where });
+    const px = v * scale;
+    if (px < 0 || px > max) throw badInput(`${where} = ${v} is outside the image (${limitText})`, { field: where });
+    return px;
+  };
+  const prompt: ObjectPrompt = {
+    points: points.map((p, j) => ({
+      x: coord(p.x, width, sx, `${field}.points.${j}.x`),
+      y: coord(p.y, height, sy, `${field}.points.${j}.y`),
+      positive: p.label !== PointLabel.NEGATIVE,
+    })),
+  };
+  if (g.box) {
+    const b = g.box;
+    const x0 = coord(b.x, width, sx, `${field}.box.x`);
+    const y0 = coord(b.y, height, sy, `${field}.box.y`);
+    if (!Number.isFinite(b.w) || !Number.isFinite(b.h) || b.w <= 0 || b.h <= 0) {
+      throw badInput(`${field}.box needs a positive width and height`, { field: `${field}.box` });
+    }
+    const x1 = coord(b.x + b.w, width, sx, `${field}.box.x + w`);
+    const y1 = coord(b.y + b.h, height, sy, `${field}.box.y + h`);
+    prompt.box = { x0, y0, x1, y1 };
+  }
+  if (!prompt.points.some((p) => p.positive) && !prompt.box) {
+    throw badInput('An object needs a positive point or a box (negative points only cut)', { field });
+  }
+  return prompt;
+}

@@ -1,0 +1,32 @@
+// Every error a client sees has extensions.code; internal messages are hidden in production.
+import type { GraphQLFormattedError } from 'graphql';
+
+interface ValidationIssue {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ValidationIssue[];
+}
+
+function flatten(issues: ValidationIssue[], prefix: string): string[] {
+  return issues.flatMap((i) => {
+    const path = prefix ? `${prefix}.${i.property}` : i.property;
+    return [...Object.values(i.constraints ?? {}).map((c) => `${path}: ${c}`), ...flatten(i.children ?? [], path)];
+  });
+}
+
+export function formatError(production: boolean) {
+  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
+    const ext = { ...(formatted.extensions ?? {}) } as Record<string, unknown>;
+    const code = typeof ext.code === 'string' ? ext.code : 'INTERNAL_SERVER_ERROR';
+    delete ext.stacktrace;
+    if (Array.isArray(ext.validationErrors)) {
+      const problems = flatten(ext.validationErrors as ValidationIssue[], 'input');
+      delete ext.validationErrors;
+      return { ...formatted, message: `Invalid input: ${problems.join('; ')}`, extensions: { ...ext, code, problems } };
+    }
+    if (code === 'INTERNAL_SERVER_ERROR' && production) {
+      return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code, retryable: true } };
+    }
+    return { ...formatted, extensions: { ...ext, code } };
+  };
+}

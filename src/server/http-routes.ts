@@ -1,0 +1,65 @@
+// Plain HTTP routes beside /graphql: /healthz, the raw upload route, and thumbnails.
+import express, { type Request, type Response, type Router } from 'express';
+import { GraphQLError } from 'graphql';
+import type { Services } from '../services.js';
+
+const STATUS: Record<string, number> = {
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  RESOURCE_EXHAUSTED: 507,
+  RATE_LIMITED: 429,
+};
+
+export function sendError(res: Response, err: unknown, log: (err: unknown) => void): void {
+  if (err instanceof GraphQLError) {
+    const code = String(err.extensions.code ?? 'INTERNAL_SERVER_ERROR');
+    res.status(STATUS[code] ?? 500).json({ errors: [{ message: err.message, extensions: err.extensions }] });
+    return;
+  }
+  if ((err as { type?: string }).type === 'entity.too.large') {
+    res.status(413).json({ errors: [{ message: 'Request body is larger than the limit (MEDIA_MAX_BYTES)', extensions: { code: 'BAD_USER_INPUT', reason: 'TOO_LARGE' } }] });
+    return;
+  }
+  log(err);
+  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+}
+
+export function httpRoutes(services: Services, maxUploadBytes: number, log: (err: unknown) => void): Router {
+  const router = express.Router();
+
+  router.get('/healthz', async (_req, res) => {
+    const health = await services.system.health();
+    res.status(health.database.ok ? 200 : 503).json(health);
+  });
+
+  // POST /upload?projectId=...&filename=...&label=... with the file as the raw body.
+  router.post('/upload', express.raw({ type: () => true, limit: maxUploadBytes }), async (req: Request, res: Response) => {
+    try {
+      const q = req.query as Record<string, string | undefined>;
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const result = await services.media.add({ projectId: q.projectId ?? '', bytes, filename: q.filename ?? null, label: q.label ?? null });
+      res.status(201).json({ data: { media: result.media, deduplicated: result.deduplicated } });
+    } catch (err) {
+      sendError(res, err, log);
+    }
+  });
+
+  router.get('/media/:id/thumbnail', async (req, res) => {
+    try {
+      const media = await services.media.get(String(req.params.id));
+      const bytes = await services.media.thumbnail(media);
+      if (!bytes) {
+        res.status(404).end();
+        return;
+      }
+      res.type('image/webp').set('Cache-Control', 'private, max-age=86400').send(bytes);
+    } catch (err) {
+      sendError(res, err, log);
+    }
+  });
+
+  router.use((err: unknown, _req: Request, res: Response, _next: unknown) => sendError(res, err, log));
+  return router;
+}

@@ -1,0 +1,23 @@
+// The GraphQL schema, built from the resolvers' decorators. schema.graphql is its printed form.
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { MediaResolver } from '../modules/media/media.resolver.js';
+import { ModelResolver } from '../modules/model/model.resolver.js';
+import { ProjectResolver } from '../modules/project/project.resolver.js';
+import { SegmentationResolver } from '../modules/segmentation/segmentation.resolver.js';
+import { SystemResolver } from '../modules/system/system.resolver.js';
+
+export const RESOLVERS = [ProjectResolver, MediaResolver, SegmentationResolver, ModelResolver, SystemResolver] as const;
+
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...RESOLVERS],
+    validate: { forbidUnknownValues: false },
+  });
+}
+
+/** The SDL as committed in schema.graphql (sorted, so it is stable). */
+export async function printSdl(schema?: GraphQLSchema): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(schema ?? (await createSchema())))}\n`;
+}

@@ -1,0 +1,34 @@
+// Built once per test run and shared: a migrated PGlite database to copy for each server, and a
+// model repository with the committed demo model plus a generated `sam`-family model.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../src/db/database.js';
+import { generateDemoModel } from '../../scripts/models/generate-demo.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string;
+    modelsDir: string;
+    fixturesDir: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const root = await mkdtemp(path.join(tmpdir(), 'maskql-test-'));
+  const template = path.join(root, 'pglite-template', 'db');
+  const db = await openDatabase({ kind: 'pglite', dir: template });
+  await db.dispose();
+
+  const modelsDir = path.join(root, 'models');
+  await cp(path.resolve('models/demo'), path.join(modelsDir, 'demo'), { recursive: true });
+  await generateDemoModel(path.join(modelsDir, 'demo-sam'), 'sam', 'demo-sam');
+
+  project.provide('pgliteTemplate', template);
+  project.provide('modelsDir', modelsDir);
+  project.provide('fixturesDir', path.join(root, 'fixtures'));
+  return async () => {
+    await rm(root, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,83 @@
+// Starts the real server (HTTP + graphql-ws) on an ephemeral port with a fresh database: a copy
+// of the migrated PGlite template, or a new PostgreSQL database when TEST_DATABASE_URL is set.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { startApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** Which databases the suite runs against: always PGlite; PostgreSQL when its URL is given. */
+export function databaseKinds(): DatabaseKind[] {
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export function reportSkippedPostgres(): void {
+  if (!process.env.TEST_DATABASE_URL) console.log('PostgreSQL path skipped: TEST_DATABASE_URL is not set');
+}
+
+export interface TestServer {
+  app: App;
+  url: string;
+  dataDir: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(opts: { db?: DatabaseKind; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-srv-'));
+  let dropDb: (() => Promise<void>) | undefined;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    MODELS_DIR: inject('modelsDir'),
+    ENGINE_DEVICE: 'cpu',
+    ...opts.env,
+  };
+  if ((opts.db ?? 'pglite') === 'postgres') {
+    const { url, drop } = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
+    env.DATABASE_URL = url;
+    dropDb = drop;
+  } else {
+    await cp(inject('pgliteTemplate'), path.join(dataDir, 'db'), { recursive: true });
+  }
+  const config = loadConfig(env);
+  const app = await startApp(config, pino({ level: env.LOG_LEVEL }));
+  return {
+    app,
+    url: app.url,
+    dataDir,
+    env,
+    stop: async () => {
+      await app.dispose();
+      await dropDb?.();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh, empty database on the PostgreSQL server of `adminUrl`, dropped by drop(). */
+export async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `maskql_t_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
