@@ -12,6 +12,7 @@
  *   included. Without a complete box the box mask B is all ones. Outside B every mask is empty.
  *   A box with no positive point seeds at the cell under the box centre.
  * - mask_input (with has_mask_input = 1): cells with mask_input > 0 (inside B) are positive seeds
+ *   (the mask's border cells only when their colour passes the tier's test, its interior always)
  *   and their mean colour is one more positive reference. It is ignored when the prompt has a
  *   negative point, so that negative points can cut into a previous mask: the points alone then
  *   decide (callers send all accumulated points with each call, as with SAM).
@@ -32,8 +33,11 @@
  *   only reachability matters and the cheaper one-front Loop (3x3 square steps) runs.
  * - Tiers: the TOLERANCES tiers grow in the same Loop, as channels (and objects N as the batch):
  *   masks 0, 1, 2 = tight, medium, loose.
- * - Logits: +LOGIT inside, -LOGIT outside, on the 256 grid: bilinear upsampling
- *   (align_corners=False) then threshold 0 puts the boundary exactly on the cell edges.
+ * - Logits, on the 256 grid: +LOGIT inside, -LOGIT outside; bilinear upsampling
+ *   (align_corners=False) then threshold 0 puts the boundary on the cell edges. Cells just outside
+ *   a mask that were left out for their colour (mixed cells on the shape's edge) get a softer
+ *   logit from their estimated object fraction, which moves the boundary inside them (see the
+ *   end of buildDecoderCore).
  * - Scores (iou_predictions): stability, i.e. the IoU of a mask with the mask grown at the
  *   neighbouring tolerance: tight = IoU(tight, medium), medium = max(IoU(tight, medium),
  *   IoU(medium, loose)), loose = IoU(medium, loose); times SCORE_WEIGHTS = [0.96, 0.98, 0.94],
@@ -63,6 +67,8 @@ export const SCORE_WEIGHTS = [0.96, 0.98, 0.94] as const;
 export const LOGIT = 10;
 /** Cap on growth steps (one ring of cells per step), i.e. on the geodesic radius in cells. */
 export const MAX_STEPS = 512;
+/** Block side of the coarse pre-pass (64x64 blocks of 4x4 cells) used when there is no negative point. */
+export const COARSE = 4;
 /** Growth steps per Loop iteration (between convergence tests); even, so square and cross steps alternate. */
 export const STEPS_PER_ITERATION = 2;
 
@@ -163,7 +169,6 @@ export function buildDecoderCore(g: Graph, io: DecoderCoreInputs): DecoderCoreOu
     toFloat(g.op('Greater', [io.maskInput, f(0)])),
     g.op('Reshape', [useMask, g.ints([0, 1, 1, 1])]),
   ]); // [N,1,256,256]
-  const maskSeed = g.op('Mul', [maskBin, B]);
   const mflat = g.op('Reshape', [maskBin, g.ints([0, 1, cells])]); // [N,1,65536]
   const msum = sum(mflat, [2]); // [N,1,1]
   const mref = g.op('Div', [g.op('MatMul', [mflat, ftab]), g.op('Max', [msum, f(1)])]); // [N,1,3]
@@ -207,25 +212,39 @@ export function buildDecoderCore(g: Graph, io: DecoderCoreInputs): DecoderCoreOu
   };
   const posSeed = seedMap(kx, ky, wPos);
   const negSeed = seedMap(kx, ky, wNeg);
-  // Mask seeds bypass the colour test: the previous mask is kept (within B) and extended.
-  const allowPosM = g.op('Max', [allowPos, maskSeed]);
+  // Mask seeds: the previous mask is a hint, as in SAM: only its cells whose colour still passes
+  // the test seed the mask (within B). Cells the object has left (now background) are dropped,
+  // so a moving object's mask does not smear along its path when tracked frame to frame.
+  const pool3 = (x: string) => g.op('MaxPool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] });
+  const maskSeed = g.op('Mul', [g.op('Mul', [maskBin, allowPos]), B]); // [N,T,256,256]
+  const allowPosM = allowPos;
   const pos0 = g.op('Max', [g.op('Mul', [posSeed, allowPos]), maskSeed]); // [N,T,256,256], within allowPosM
   const neg0 = g.op('Mul', [negSeed, allowNeg]);
 
   // --- Growth: a Loop per case, chosen by an If (negative points anywhere in the batch or not) ---
   const anyNeg = g.op('Greater', [g.op('ReduceMax', [numNeg], { keepdims: 0 }), f(0)]);
-  const tripCount = g.int(Math.ceil(MAX_STEPS / STEPS_PER_ITERATION));
   const trueConst = g.constant([1], [], 'bool', 'true');
   const maskSpec: ValueSpec = { type: 'float32', shape: ['N', T, GRID, GRID] };
 
-  /** Build the growth Loop inside `branch`; returns the grown positive masks. */
-  const growLoop = (branch: Graph, withNegatives: boolean): string => {
-    const pre = `${branch.name}/`;
-    const body = new Graph(`${pre}grow`, `${pre}grow/`);
+  interface Growth {
+    /** Names this Loop's tensors (unique across subgraphs). */
+    tag: string;
+    size: number;
+    pos0: string;
+    allowPos: string;
+    /** With a negative front: its seeds and allowed cells. */
+    negatives?: { neg0: string; allowNeg: string };
+    maxSteps: number;
+  }
+  /** Build a growth Loop inside `branch`; returns the grown positive masks [N,T,size,size]. */
+  const growLoop = (branch: Graph, s: Growth): string => {
+    const pre = `${branch.name}/${s.tag}/`;
+    const spec: ValueSpec = { type: 'float32', shape: ['N', T, s.size, s.size] };
+    const body = new Graph(`${pre}grow`, pre);
     body.input(`${pre}iter`, { type: 'int64', shape: [] });
     body.input(`${pre}cond_in`, { type: 'bool', shape: [] });
-    let p = body.input(`${pre}pos_in`, maskSpec);
-    let n = withNegatives ? body.input(`${pre}neg_in`, maskSpec) : '';
+    let p = body.input(`${pre}pos_in`, spec);
+    let n = s.negatives ? body.input(`${pre}neg_in`, spec) : '';
     const cIn = body.input(`${pre}count_in`, { type: 'float32', shape: [] });
     const pool = (x: string, k: [number, number]) =>
       body.op('MaxPool', [x], { kernel_shape: k, pads: [k[0] >> 1, k[1] >> 1, k[0] >> 1, k[1] >> 1], strides: [1, 1] });
@@ -233,10 +252,10 @@ export function buildDecoderCore(g: Graph, io: DecoderCoreInputs): DecoderCoreOu
     const names = { pos: `${pre}pos_out`, neg: `${pre}neg_out`, count: `${pre}count_out`, cond: `${pre}cond_out` };
     for (let step = 0; step < STEPS_PER_ITERATION; step++) {
       const last = step === STEPS_PER_ITERATION - 1;
-      if (!withNegatives) {
-        // One front, chessboard steps: only reachability matters. p is inside allowPosM, so
-        // dilate(p) * allowPosM already contains p.
-        p = body.op('Mul', [pool(p, [3, 3]), allowPosM], {}, last ? names.pos : undefined);
+      if (!s.negatives) {
+        // One front, chessboard steps: only reachability matters. p lies inside allowPos, so
+        // dilate(p) * allowPos already contains p.
+        p = body.op('Mul', [pool(p, [3, 3]), s.allowPos], {}, last ? names.pos : undefined);
         continue;
       }
       // Two fronts. Even steps dilate by the 3x3 square, odd steps by the 3x3 cross: the fronts
@@ -246,32 +265,64 @@ export function buildDecoderCore(g: Graph, io: DecoderCoreInputs): DecoderCoreOu
       // The negative front moves first: a cell reached by both in the same step goes to it.
       const dilate = (x: string) =>
         step % 2 === 0 ? pool(x, [3, 3]) : body.op('Max', [pool(x, [3, 1]), pool(x, [1, 3])]);
-      const n2 = body.op('Max', [n, body.op('Sub', [body.op('Mul', [dilate(n), allowNeg]), p])], {}, last ? names.neg : undefined);
-      p = body.op('Max', [p, body.op('Sub', [body.op('Mul', [dilate(p), allowPosM]), n2])], {}, last ? names.pos : undefined);
+      const { allowNeg: aN } = s.negatives;
+      const n2 = body.op('Max', [n, body.op('Sub', [body.op('Mul', [dilate(n), aN]), p])], {}, last ? names.neg : undefined);
+      p = body.op('Max', [p, body.op('Sub', [body.op('Mul', [dilate(p), s.allowPos]), n2])], {}, last ? names.pos : undefined);
       n = n2;
     }
-    const cOut = withNegatives
+    const cOut = s.negatives
       ? body.op('Add', [body.op('ReduceSum', [p], { keepdims: 0 }), body.op('ReduceSum', [n], { keepdims: 0 })], {}, names.count)
       : body.op('ReduceSum', [p], { keepdims: 0 }, names.count);
     body.output(body.op('Greater', [cOut, cIn], {}, names.cond), names.cond, { type: 'bool', shape: [] });
-    body.output(p, names.pos, maskSpec);
-    if (withNegatives) body.output(n, names.neg, maskSpec);
+    body.output(p, names.pos, spec);
+    if (s.negatives) body.output(n, names.neg, spec);
     body.output(cOut, names.count, { type: 'float32', shape: [] });
 
     const sumOf = (x: string) => branch.op('ReduceSum', [x], { keepdims: 0 });
-    const count0 = withNegatives ? branch.op('Add', [sumOf(pos0), sumOf(neg0)]) : sumOf(pos0);
-    const carried = withNegatives ? [pos0, neg0, count0] : [pos0, count0];
-    const [grown] = branch.opN('Loop', [tripCount, trueConst, ...carried], carried.length, { body: { g: body.toProto() } });
+    const carried = s.negatives
+      ? [s.pos0, s.negatives.neg0, branch.op('Add', [sumOf(s.pos0), sumOf(s.negatives.neg0)])]
+      : [s.pos0, sumOf(s.pos0)];
+    const trips = g.int(Math.ceil(s.maxSteps / STEPS_PER_ITERATION));
+    const [grown] = branch.opN('Loop', [trips, trueConst, ...carried], carried.length, { body: { g: body.toProto() } });
     return grown;
   };
-  const branch = (name: string, withNegatives: boolean) => {
-    const b = new Graph(name, `${name}/`);
-    b.output(growLoop(b, withNegatives), `${name}/masks`, maskSpec);
-    return b.toProto();
-  };
+
+  // With negatives: the exact two-front growth on the 256 grid.
+  const voronoi = new Graph('voronoi', 'voronoi/');
+  voronoi.output(
+    growLoop(voronoi, { tag: 'fine', size: GRID, pos0, allowPos: allowPosM, negatives: { neg0, allowNeg }, maxSteps: MAX_STEPS }),
+    'voronoi/masks',
+    maskSpec,
+  );
+
+  // Without: a coarse pass first, on 64x64 blocks of 4x4 cells, through blocks whose 16 cells
+  // are all allowed (such blocks, 8-connected, are connected at the fine level too, so the coarse
+  // result lies inside the fine one); it seeds the fine pass, which then only has the borders
+  // and the thin parts left to fill. Same result, far fewer fine steps on large regions.
+  const single = new Graph('single', 'single/');
+  const block = (x: string) => single.op('MaxPool', [x], { kernel_shape: [COARSE, COARSE], strides: [COARSE, COARSE] });
+  const allowCoarse = single.op('Sub', [f(1), block(single.op('Sub', [f(1), allowPosM]))]); // all 16 allowed
+  const coarse = growLoop(single, {
+    tag: 'coarse',
+    size: GRID / COARSE,
+    pos0: single.op('Mul', [block(pos0), allowCoarse]),
+    allowPos: allowCoarse,
+    maxSteps: MAX_STEPS / COARSE,
+  });
+  const coarseUp = single.op('Resize', [coarse, '', g.constant([1, 1, COARSE, COARSE], [4]), ''], {
+    mode: 'nearest',
+    coordinate_transformation_mode: 'asymmetric',
+    nearest_mode: 'floor',
+  });
+  single.output(
+    growLoop(single, { tag: 'fine', size: GRID, pos0: single.op('Max', [pos0, coarseUp]), allowPos: allowPosM, maxSteps: MAX_STEPS }),
+    'single/masks',
+    maskSpec,
+  );
+
   const masks = g.op('If', [anyNeg], {
-    then_branch: { g: branch('voronoi', true) },
-    else_branch: { g: branch('single', false) },
+    then_branch: { g: voronoi.toProto() },
+    else_branch: { g: single.toProto() },
   }); // [N,3,256,256] binary
 
   // --- Scores: stability = IoU with the neighbouring tier(s) ---
@@ -288,6 +339,25 @@ export function buildDecoderCore(g: Graph, io: DecoderCoreInputs): DecoderCoreOu
   const iouML = iou(medium, loose);
   const stability = g.op('Concat', [iouTM, g.op('Max', [iouTM, iouML]), iouML], { axis: 1 }); // [N,3]
   const scores = g.op('Mul', [stability, g.constant([...SCORE_WEIGHTS], [1, NUM_MASKS])]);
-  const lowRes = g.op('Sub', [g.op('Mul', [masks, f(2 * LOGIT)]), f(LOGIT)]);
+
+  // --- Logits: +L inside, -L outside, except the ring of cells just outside a mask that were
+  // left out for their colour (not for B or for the negative front): those are mixed cells on
+  // the shape's edge. Their object fraction is estimated as f = 1 - d/D, with d the colour
+  // distance to the reference and D the largest d in the 3x3 neighbourhood (the pure colour
+  // beyond the edge), and their logit set so that bilinear interpolation from the +L neighbour
+  // crosses 0 about f of the way into the cell: L (f - 1/2) / (f + 1/2).
+  const L = LOGIT;
+  const d = g.op('Sqrt', [g.op('Max', [dPos, f(0)])]); // [N,1,256,256]
+  const frac = g.op('Clip', [
+    g.op('Sub', [f(1), g.op('Div', [d, g.op('Max', [pool3(d), f(1e-3)])])]),
+    f(0),
+    f(1),
+  ]);
+  const soft = g.op('Div', [g.op('Mul', [g.op('Sub', [frac, f(0.5)]), f(L)]), g.op('Add', [frac, f(0.5)])]);
+  const edge = g.op('Mul', [g.op('Sub', [pool3(masks), masks]), g.op('Mul', [g.op('Sub', [f(1), allowPosM]), B])]);
+  const lowRes = g.op('Add', [
+    g.op('Add', [g.op('Mul', [masks, f(2 * L)]), f(-L)]),
+    g.op('Mul', [edge, g.op('Add', [soft, f(L)])]),
+  ]);
   return { lowRes, scores };
 }

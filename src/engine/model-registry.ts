@@ -9,7 +9,8 @@ import type { Device, SessionFactory } from './device.js';
 import { samFamily } from './families/sam.js';
 import { sam2Family } from './families/sam2.js';
 import type { ImageFamily, LoadedGraphs } from './families/family.js';
-import { checkManifest } from './manifest-check.js';
+import { checkManifest, type FamilyContract } from './manifest-check.js';
+import { SAM2_VIDEO_CONTRACT } from './families/sam2-video.js';
 import { readManifest, type ModelManifest } from './manifest.js';
 
 export const FAMILIES: Record<ModelManifest['family'], ImageFamily> = { sam: samFamily, sam2: sam2Family };
@@ -42,6 +43,12 @@ interface Entry {
   loading?: Promise<LoadedModel>;
   loaded?: LoadedModel;
   error?: string;
+}
+
+/** Every graph a model must ship: its family's, plus SAM 2's video modules when it declares video. */
+export function graphContract(manifest: ModelManifest): FamilyContract {
+  const base = FAMILIES[manifest.family].contract;
+  return manifest.family === 'sam2' && manifest.capabilities.video ? { ...base, ...SAM2_VIDEO_CONTRACT } : base;
 }
 
 export class ModelRegistry {
@@ -123,11 +130,12 @@ export class ModelRegistry {
   private async load(e: Entry): Promise<LoadedModel> {
     const manifest = e.manifest!;
     const family = FAMILIES[manifest.family];
+    const contract = graphContract(manifest);
     const started = performance.now();
     const sessions: Record<string, ort.InferenceSession> = {};
     let device: Device = 'cpu';
     try {
-      for (const graph of Object.keys(family.contract)) {
+      for (const graph of Object.keys(contract)) {
         const file = manifest.files[graph];
         if (!file) throw new Error(`model.json lists no file for the ${graph} graph`);
         const resolved = path.resolve(e.dir, file);
@@ -141,7 +149,7 @@ export class ModelRegistry {
           throw new Error(`cannot load ${file}: ${(err as Error).message.split('\n')[0]}`);
         }
       }
-      const problems = checkManifest(manifest, sessions, family.contract);
+      const problems = checkManifest(manifest, sessions, contract);
       if (problems.length) throw new Error(`model.json does not match its graphs:\n  - ${problems.join('\n  - ')}`);
     } catch (err) {
       await Promise.all(Object.values(sessions).map((s) => s.release().catch(() => undefined)));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm, statfs, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, statfs, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -138,6 +138,28 @@ export class FrameStore {
     } finally {
       this.reads.delete(read);
     }
+  }
+
+  /**
+   * Delete frame files in dir left by processes that no longer run (a crash skips dispose).
+   * Files of live processes, this one included, are kept. Returns how many were removed.
+   */
+  static async sweep(dir: string): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const m = FRAME_FILE.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      await rm(path.join(dir, name), { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Kill a running ffmpeg, wait for it, and delete the frame file. Idempotent. */
@@ -374,3 +396,15 @@ export class FrameStore {
   }
 }
 
+
+const FRAME_FILE = /^frames-(\d+)-[0-9a-f]{12}\.rgb$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM';
+  }
+}

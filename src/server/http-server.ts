@@ -80,10 +80,11 @@ export async function startHttpServer(opts: {
   });
   await apollo.start();
 
-  app.use(httpRoutes(services, config.media.maxBytes, (err) => log.error({ err }, 'http route failed')));
+  app.use(httpRoutes(services, Math.max(config.media.maxBytes, config.media.videoMaxBytes), (err) => log.error({ err }, 'http route failed')));
   app.use(
     '/graphql',
-    express.json({ limit: Math.ceil(config.media.maxBytes * 1.4) + 65536 }),
+    // Base64 bodies up to MEDIA_MAX_BYTES; larger videos go through POST /upload or serverPath.
+    express.json({ limit: Math.ceil(config.media.maxBytes * 1.37) + 65536 }),
     expressMiddleware(apollo, { context: async ({ req }) => context(String(req.headers['x-request-id'] ?? randomUUID())) }),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape too.

@@ -59,7 +59,6 @@ beforeAll(async () => {
     enc('square.mov', main),
     enc('faststart.mp4', main, { extraArgs: ['-movflags', '+faststart'] }),
     codecs.includes('vp9') ? enc('square.webm', 'vp9') : enc('square.mkv', main),
-    enc('rotated.mp4', main, { extraArgs: ['-metadata:s:v:0', 'rotate=90'] }),
   ]);
 });
 
@@ -104,14 +103,30 @@ describe('probeVideo', () => {
     expect(info.fps).toBeCloseTo(30, 3);
   });
 
-  it('reports the displayed size of a rotated video', async () => {
-    const info = await probeVideo(videos['rotated.mp4']!, bins);
-    if (info.rotation === 0) return; // this ffmpeg did not write the rotation
+  it('reports the displayed size of a rotated video, and FrameStore decodes it upright', async () => {
+    // Encoding drops a rotate tag (ffmpeg assumes it auto-rotated), so add it by remuxing:
+    // the rotate tag for ffmpeg < 6, -display_rotation for newer builds.
+    const rotated = path.join(dir, 'rotated.mp4');
+    const src = videos['square.mp4']!;
+    let r = await runTool(bins.ffmpeg, ['-v', 'error', '-i', src, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', '-y', rotated]);
+    expect(r.code, r.stderr).toBe(0);
+    let info = await probeVideo(rotated, bins);
+    if (info.rotation === 0) {
+      r = await runTool(bins.ffmpeg, ['-v', 'error', '-display_rotation', '90', '-i', src, '-c', 'copy', '-y', rotated]);
+      expect(r.code, r.stderr).toBe(0);
+      info = await probeVideo(rotated, bins);
+    }
     expect([90, 270]).toContain(info.rotation);
     expect([info.width, info.height]).toEqual([H, W]);
-    const store = new FrameStore({ dir, videoPath: videos['rotated.mp4']!, width: info.width, height: info.height, frameCount: info.frameCount, bins });
+    const store = new FrameStore({ dir, videoPath: rotated, width: info.width, height: info.height, frameCount: info.frameCount, bins, streamIndex: info.streamIndex });
     try {
       const f = await store.getFrame(0);
+      expect([f.width, f.height]).toEqual([H, W]);
+      // The square (x 4..16, y 18..30 in the stored 64x48 frame) lands where the rotation puts it.
+      const sx = squareX(0) + SIDE / 2;
+      const sy = SQ_Y + SIDE / 2;
+      const [x, y] = info.rotation === 90 ? [H - sy, sx] : [sy, W - sx];
+      expect(colorDistance(rgbAt(f.data, f.width, x, y), SQ)).toBeLessThanOrEqual(40);
       let yellow = 0;
       for (let p = 0; p < f.width * f.height; p++) {
         if (colorDistance([f.data[p * 3]!, f.data[p * 3 + 1]!, f.data[p * 3 + 2]!], SQ) < 40) yellow++;
@@ -300,6 +315,22 @@ describe('FrameStore', () => {
     });
     await expectCode(store.getFrame(0), 'FFMPEG_UNAVAILABLE');
     await store.dispose();
+  });
+
+  it('sweep removes frame files of dead processes only', async () => {
+    const sweepDir = path.join(dir, 'sweep');
+    const store = new FrameStore({ dir: sweepDir, videoPath: videos['square.mp4']!, width: W, height: H, frameCount: N, bins });
+    await store.getFrame(0);
+    // pid 2^22+1 is above Linux's pid_max limit: never a live process.
+    const dead = path.join(sweepDir, `frames-${2 ** 22 + 1}-0123456789ab.rgb`);
+    await writeFile(dead, 'stale');
+    await writeFile(path.join(sweepDir, 'other.txt'), 'kept');
+    expect(await FrameStore.sweep(sweepDir)).toBe(1);
+    await expect(access(dead)).rejects.toThrow();
+    await access(store.path!); // ours is alive
+    await access(path.join(sweepDir, 'other.txt'));
+    await store.dispose();
+    expect(await FrameStore.sweep(path.join(dir, 'no-such-dir'))).toBe(0);
   });
 
   it('refuses a store larger than maxBytes', () => {

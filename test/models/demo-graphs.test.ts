@@ -404,6 +404,24 @@ describe('demo model, sam2 family (committed models/demo)', () => {
     expect(count(b.bestMask, truth(pic, 0))).toBe(0);
   });
 
+  it('objects are independent: the same masks alone or batched with an object that has a negative point', async () => {
+    // A frame 7 px thick (thin: too thin for the coarse pre-pass) and a large region.
+    const pic = draw(320, 240, [rect(20, 20, 300, 220, BLUE), rect(27, 27, 293, 213, BACKGROUND), circle(160, 120, 60, RED)]);
+    const feats = await demo.encode(pic);
+    const alone = await demo.decode(pic, feats, [{ points: [[23, 120]] }, { points: [[100, 60]] }]);
+    const batched = await demo.decode(pic, feats, [
+      { points: [[23, 120]] },
+      { points: [[100, 60]] },
+      { points: [[160, 120], [170, 120]], labels: [1, 0] },
+    ]);
+    expectIoU(alone[0].bestMask, truth(pic, 0), 'thin frame');
+    expectIoU(alone[1].bestMask, truth(pic, 1), 'region inside the frame, around the circle');
+    for (let n = 0; n < 2; n++) {
+      for (let k = 0; k < 3; k++) expect(Buffer.compare(Buffer.from(alone[n].full(k)), Buffer.from(batched[n].full(k)))).toBe(0);
+      expect(batched[n].scores).toEqual(alone[n].scores);
+    }
+  });
+
   it('a box alone selects the shape in it; a box bounds the mask', async () => {
     const pic = scene320();
     const feats = await demo.encode(pic);

@@ -6,6 +6,9 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.js';
 import { generateDemoModel } from '../../scripts/models/generate-demo.js';
+import { mkdir } from 'node:fs/promises';
+import { testBins } from '../fixtures/video.js';
+import { encodeDiscsVideo } from './discs-video.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,9 +28,14 @@ export default async function setup(project: TestProject) {
   await cp(path.resolve('models/demo'), path.join(modelsDir, 'demo'), { recursive: true });
   await generateDemoModel(path.join(modelsDir, 'demo-sam'), 'sam', 'demo-sam');
 
+  const fixturesDir = path.join(root, 'fixtures');
+  await mkdir(fixturesDir, { recursive: true });
+  await encodeDiscsVideo(path.join(fixturesDir, 'discs.mp4'), testBins());
+  await encodeDiscsVideo(path.join(fixturesDir, 'discs-long.mp4'), testBins(), 400);
+
   project.provide('pgliteTemplate', template);
   project.provide('modelsDir', modelsDir);
-  project.provide('fixturesDir', path.join(root, 'fixtures'));
+  project.provide('fixturesDir', fixturesDir);
   return async () => {
     await rm(root, { recursive: true, force: true });
   };

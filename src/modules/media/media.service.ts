@@ -5,10 +5,12 @@ import type { Prisma } from '../../db/database.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
 import type { ImageSource } from '../../engine/image-source.js';
 import type { ContentStore } from '../../media/content-store.js';
-import { makeThumbnail } from '../../media/image-decode.js';
+import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
+import { decodeFirstFrame } from '../../media/video-still.js';
+import { probeVideo, resolveFfmpeg, sniffVideoContainer, type FfmpegBins } from '../../media/video-probe.js';
 import { probeImage } from '../../media/image-probe.js';
 import { resolveAllowedPath } from '../../media/server-path.js';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
 import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
@@ -28,6 +30,21 @@ export interface AddMediaRequest {
 
 type StoredPaths = { storagePath: string; thumbnailPath: string | null };
 
+interface Described {
+  kind: MediaKind;
+  format: string;
+  width: number;
+  height: number;
+  frameCount?: number;
+  fps?: number;
+  durationSec?: number;
+  storagePath: string;
+  sha256: string;
+  size: number;
+  created: boolean;
+  thumbnail: Buffer;
+}
+
 export class MediaService {
   constructor(
     private readonly prisma: Prisma,
@@ -35,53 +52,98 @@ export class MediaService {
     private readonly limits: Config['media'],
   ) {}
 
+  private bins?: FfmpegBins;
+
   async add(req: AddMediaRequest): Promise<{ media: Media; deduplicated: boolean }> {
     const sources = [req.base64, req.serverPath, req.bytes].filter((s) => s !== undefined && s !== null).length;
     if (sources !== 1) throw badInput('Give exactly one of base64 and serverPath', { field: 'input' });
     requireUuid('Project', req.projectId);
     if (!(await this.prisma.project.findUnique({ where: { id: req.projectId }, select: { id: true } }))) throw notFound('Project', req.projectId);
     const bytes = await this.readInput(req);
-    const info = await probeImage(bytes, { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels }).catch(mapMediaError);
-    const stored = await this.store.put(bytes, info.ext).catch(mapMediaError);
+    const isVideo = sniffVideoContainer(bytes.subarray(0, 64)) !== undefined;
+    let described: Described | undefined;
     let thumbnailPath: string | null = null;
     try {
-      const thumb = await this.store.put(await makeThumbnail(bytes), 'webp');
-      thumbnailPath = thumb.relPath;
+      described = await (isVideo ? this.describeVideo(bytes) : this.describeImage(bytes));
+      thumbnailPath = (await this.store.put(described.thumbnail, 'webp')).relPath;
       const media = await this.prisma.media.create({
         data: {
           id: randomUUID(),
           projectId: req.projectId,
-          kind: MediaKind.IMAGE,
+          kind: described.kind,
           filename: req.filename ?? null,
           label: req.label ?? null,
-          format: info.format,
-          sha256: stored.sha256,
-          storagePath: stored.relPath,
+          format: described.format,
+          sha256: described.sha256,
+          storagePath: described.storagePath,
           thumbnailPath,
-          byteSize: stored.size,
-          width: info.width,
-          height: info.height,
+          byteSize: described.size,
+          width: described.width,
+          height: described.height,
+          frameCount: described.frameCount ?? null,
+          fps: described.fps ?? null,
+          durationSec: described.durationSec ?? null,
         },
       });
-      return { media: media as Media, deduplicated: !stored.created };
+      return { media: media as Media, deduplicated: !described.created };
     } catch (err) {
-      // Nothing half-written: files this call created go if no row refers to them.
-      await this.releaseFiles([{ storagePath: stored.relPath, thumbnailPath }]);
+      // Nothing half-written: files this call stored go if no row refers to them.
+      if (described) await this.releaseFiles([{ storagePath: described.storagePath, thumbnailPath }]);
       if ((err as { code?: string }).code === 'P2003') throw notFound('Project', req.projectId);
       return mapMediaError(err);
     }
   }
 
-  private async readInput(req: AddMediaRequest): Promise<Buffer> {
-    if (req.bytes) {
-      if (req.bytes.length > this.limits.maxBytes) throw badInput(`Upload is larger than ${this.limits.maxBytes} bytes`, { reason: 'TOO_LARGE' });
-      return req.bytes;
+  private async describeImage(bytes: Buffer): Promise<Described> {
+    if (bytes.length > this.limits.maxBytes) throw badInput(`Image is larger than ${this.limits.maxBytes} bytes (MEDIA_MAX_BYTES)`, { reason: 'TOO_LARGE' });
+    const info = await probeImage(bytes, { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels });
+    const thumbnail = await makeThumbnail(bytes);
+    const stored = await this.store.put(bytes, info.ext);
+    return { kind: MediaKind.IMAGE, format: info.format, width: info.width, height: info.height, thumbnail, storagePath: stored.relPath, sha256: stored.sha256, size: stored.size, created: stored.created };
+  }
+
+  /** Videos are stored first (ffprobe reads files), then probed; a bad one is removed again. */
+  private async describeVideo(bytes: Buffer): Promise<Described> {
+    if (bytes.length > this.limits.videoMaxBytes) throw badInput(`Video is larger than ${this.limits.videoMaxBytes} bytes (VIDEO_MAX_BYTES)`, { reason: 'TOO_LARGE' });
+    const stored = await this.store.put(bytes, sniffVideoContainer(bytes.subarray(0, 64)) === 'mp4' ? 'mp4' : 'mkv');
+    try {
+      const file = this.store.path(stored.relPath);
+      const bins = this.ffmpeg();
+      const info = await probeVideo(file, bins, { maxBytes: this.limits.videoMaxBytes, maxPixels: this.limits.maxPixels, maxFrames: this.limits.videoMaxFrames });
+      const still = await decodeFirstFrame(file, bins, info.width, info.height);
+      return {
+        kind: MediaKind.VIDEO,
+        format: info.format,
+        width: info.width,
+        height: info.height,
+        frameCount: info.frameCount,
+        fps: info.fps,
+        durationSec: info.durationSec,
+        thumbnail: await makeThumbnailFromRgb(still),
+        storagePath: stored.relPath,
+        sha256: stored.sha256,
+        size: stored.size,
+        created: stored.created,
+      };
+    } catch (err) {
+      await this.releaseFiles([{ storagePath: stored.relPath, thumbnailPath: null }]);
+      throw err;
     }
-    if (req.base64 != null) return decodeBase64(req.base64, 'input.base64', this.limits.maxBytes);
+  }
+
+  /** ffmpeg and ffprobe: FFMPEG_PATH/FFPROBE_PATH, else the PATH, else the npm-shipped binaries. */
+  ffmpeg(): FfmpegBins {
+    this.bins ??= resolveFfmpeg({ ffmpegPath: this.limits.ffmpegPath, ffprobePath: this.limits.ffprobePath, envPath: this.limits.envPath });
+    return this.bins;
+  }
+
+  private async readInput(req: AddMediaRequest): Promise<Buffer> {
+    const max = Math.max(this.limits.maxBytes, this.limits.videoMaxBytes);
+    if (req.bytes) return req.bytes;
+    if (req.base64 != null) return decodeBase64(req.base64, 'input.base64', max);
     const file = await resolveAllowedPath(req.serverPath!, this.limits.allowedRoots).catch(mapMediaError);
-    const bytes = await readFile(file);
-    if (bytes.length > this.limits.maxBytes) throw badInput(`File is larger than ${this.limits.maxBytes} bytes`, { reason: 'TOO_LARGE' });
-    return bytes;
+    if ((await stat(file)).size > max) throw badInput(`File is larger than ${max} bytes`, { reason: 'TOO_LARGE' });
+    return readFile(file);
   }
 
   async get(id: string): Promise<Media> {
@@ -116,6 +178,11 @@ export class MediaService {
       const inUse = await this.prisma.media.count({ where: { OR: [{ storagePath: p }, { thumbnailPath: p }] } });
       if (inUse === 0) await this.store.remove(p).catch(() => undefined);
     }
+  }
+
+  /** Where a media's bytes are on disk (ffmpeg reads files). */
+  filePath(media: Pick<Media, 'storagePath'>): string {
+    return this.store.path(media.storagePath);
   }
 
   readBytes(media: Pick<Media, 'storagePath'>): Promise<Buffer> {

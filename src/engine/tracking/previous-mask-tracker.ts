@@ -1,0 +1,114 @@
+// Tracking with any image model: each frame is prompted with the previous frame's result — its
+// box, enlarged for motion, and its low-res logits as mask_input — so every image model can track.
+import type { Engine, SegmentedMask } from '../engine.js';
+import { describeMask } from '../engine.js';
+import { PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../device-queue.js';
+import { selectCandidates } from '../families/family.js';
+import type { ObjectPrompt } from '../image-source.js';
+import type { LoadedModel } from '../model-registry.js';
+import { FrameMemory } from './frame-memory.js';
+import { PromptStore } from './prompt-store.js';
+import { framePlan, type FrameResult, type FrameSource, type PropagateOptions, type Tracker } from './tracker.js';
+
+/** How far the previous box is grown on each side, as a fraction of its size, plus pixels. */
+const BOX_MARGIN = 0.25;
+const BOX_MARGIN_PX = 4;
+
+export class PreviousMaskTracker implements Tracker {
+  readonly kind = 'previous-mask' as const;
+  private readonly prompts = new PromptStore();
+  private readonly memory: FrameMemory;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly model: LoadedModel,
+    private readonly video: FrameSource,
+    memoryBytes: number,
+  ) {
+    this.memory = new FrameMemory(memoryBytes);
+  }
+
+  async addPrompt(frameIndex: number, objectId: number, prompt: ObjectPrompt, clearExisting: boolean): Promise<FrameResult> {
+    const merged = this.prompts.add(objectId, frameIndex, prompt, clearExisting);
+    const [mask] = await this.decode(frameIndex, [merged], PRIORITY_INTERACTIVE);
+    this.memory.record(frameIndex, objectId, mask);
+    return this.memory.frame(frameIndex);
+  }
+
+  clearPrompts(objectId: number, frameIndex?: number): void {
+    this.prompts.clear(objectId, frameIndex);
+    this.memory.forget(objectId, frameIndex);
+  }
+
+  removeObject(objectId: number): void {
+    this.prompts.remove(objectId);
+    this.memory.forget(objectId);
+  }
+
+  reset(): void {
+    this.prompts.reset();
+    this.memory.clear();
+  }
+
+  objectIds(): number[] {
+    return this.prompts.objectIds();
+  }
+
+  hasPrompts(): boolean {
+    return this.prompts.hasAny();
+  }
+
+  async *propagate(opts: PropagateOptions): AsyncGenerator<FrameResult> {
+    const step = opts.direction === 'forward' ? 1 : -1;
+    // An object is tracked from its own prompts, or from the previous frame's result.
+    const prev = new Map<number, SegmentedMask | undefined>(this.objectIds().map((id) => [id, this.memory.seed(id, opts.start - step)]));
+    for (const f of framePlan(this.video.frameCount, opts)) {
+      opts.signal?.throwIfAborted();
+      const ids: number[] = [];
+      const prompts: ObjectPrompt[] = [];
+      for (const id of this.objectIds()) {
+        const own = this.prompts.get(id, f);
+        const p = prev.get(id);
+        if (own) prompts.push(own);
+        else if (p && p.area > 0) prompts.push(this.followPrompt(p));
+        else continue;
+        ids.push(id);
+      }
+      const masks = ids.length ? await this.decode(f, prompts, PRIORITY_BACKGROUND) : [];
+      ids.forEach((id, i) => {
+        this.memory.record(f, id, masks[i]);
+        prev.set(id, masks[i] ?? undefined);
+      });
+      yield { frameIndex: f, objects: ids.map((objectId, i) => ({ objectId, mask: masks[i] })) };
+    }
+  }
+
+  private followPrompt(p: SegmentedMask): ObjectPrompt {
+    const [x, y, w, h] = p.bbox;
+    const mx = w * BOX_MARGIN + BOX_MARGIN_PX;
+    const my = h * BOX_MARGIN + BOX_MARGIN_PX;
+    return {
+      points: [],
+      box: { x0: Math.max(0, x - mx), y0: Math.max(0, y - my), x1: Math.min(this.video.width, x + w + mx), y1: Math.min(this.video.height, y + h + my) },
+      maskInput: p.lowRes,
+    };
+  }
+
+  /** One decoder call for all prompts on a frame; an empty mask means the object is lost. */
+  private async decode(frameIndex: number, prompts: ObjectPrompt[], priority: number): Promise<(SegmentedMask | null)[]> {
+    const { embedding } = await this.engine.embed(this.model, this.video.frame(frameIndex), priority);
+    const cands = await this.model.family.decode(this.model, embedding, prompts, { multimask: false, threshold: 0 }, this.engine.runner(this.model, priority));
+    return cands.map((c) => {
+      const m = describeMask(selectCandidates(c, false)[0], false);
+      return m.area > 0 ? m : null;
+    });
+  }
+
+  memoryBytes(): number {
+    return this.memory.bytes();
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}

@@ -1,0 +1,38 @@
+// The typed topic map of the PubSub: each topic is keyed by an id and carries one payload type.
+import type { FrameResult } from '../engine/tracking/tracker.js';
+
+export type JobStatusName = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+/** One row of the Job table as published (dates as Date). */
+export interface JobSnapshot {
+  id: string;
+  kind: 'PROPAGATION' | 'BATCH_SEGMENTATION' | 'EXPORT';
+  status: JobStatusName;
+  projectId: string | null;
+  sessionId: string | null;
+  device: string;
+  progress: number;
+  message: string | null;
+  framesDone: number;
+  framesTotal: number;
+  rate: number | null;
+  etaSec: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  errorRetryable: boolean | null;
+  errorHint: string | null;
+  result: unknown;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export type SessionEvent =
+  | { kind: 'FRAME'; sessionId: string; jobId: string; frame: FrameResult }
+  | { kind: 'COMPLETED' | 'FAILED' | 'CANCELLED'; sessionId: string; jobId: string; job: JobSnapshot };
+
+export type Topics = {
+  'session:events': [sessionId: string, payload: SessionEvent];
+  'job:progress': [jobId: string, payload: JobSnapshot];
+};

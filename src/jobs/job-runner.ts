@@ -1,0 +1,226 @@
+// Runs persisted jobs through an in-process queue: QUEUED -> RUNNING -> COMPLETED | FAILED |
+// CANCELLED, with progress, rate and ETA written to the database (throttled) and published on
+// every step. A job's fate never depends on who is listening: clients may come and go.
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { Prisma } from '../db/database.js';
+import type { PubSub } from '../events/pubsub.js';
+import type { JobSnapshot } from '../events/topics.js';
+import type { JobHandler, JobOutcome, JobProgress } from './job-handler.js';
+
+type Kind = JobSnapshot['kind'];
+
+export interface SubmitJob {
+  kind: Kind;
+  projectId?: string | null;
+  sessionId?: string | null;
+  params: object;
+  framesTotal?: number;
+  device?: string;
+}
+
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+const DB_WRITE_INTERVAL_MS = 250;
+
+export class JobRunner {
+  private readonly queue: PQueue;
+  private readonly handlers = new Map<Kind, JobHandler>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly listeners = new Set<(job: JobSnapshot) => void>();
+  private disposed = false;
+
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly pubsub: PubSub,
+    private readonly log: Logger,
+    concurrency: number,
+  ) {
+    this.queue = new PQueue({ concurrency });
+  }
+
+  register(kind: Kind, handler: JobHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Called on every job state change (after it is persisted). */
+  onChange(listener: (job: JobSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async submit(req: SubmitJob): Promise<JobSnapshot> {
+    const job = (await this.prisma.job.create({
+      data: {
+        kind: req.kind,
+        projectId: req.projectId ?? null,
+        sessionId: req.sessionId ?? null,
+        params: req.params,
+        framesTotal: req.framesTotal ?? 0,
+        device: req.device ?? 'cpu',
+        message: 'queued',
+      },
+    })) as JobSnapshot;
+    this.enqueue(job.id);
+    return job;
+  }
+
+  isActive(jobId: string): boolean {
+    return this.running.has(jobId);
+  }
+
+  /** Cancels a queued or running job; a finished job is returned unchanged. */
+  async cancel(jobId: string): Promise<JobSnapshot> {
+    const running = this.running.get(jobId);
+    if (running) {
+      await this.prisma.job.update({ where: { id: jobId }, data: { cancelRequested: true } });
+      running.abort();
+      return (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
+    }
+    const updated = await this.prisma.job.updateMany({
+      where: { id: jobId, status: 'QUEUED' },
+      data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date(), message: 'cancelled before it started' },
+    });
+    const job = (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
+    if (updated.count) this.publish(job);
+    return job;
+  }
+
+  /**
+   * At start: jobs left RUNNING by a process that died are marked FAILED (retryable), and jobs
+   * still QUEUED are queued again.
+   */
+  async recover(): Promise<{ failed: number; requeued: number }> {
+    const failed = await this.prisma.job.updateMany({
+      where: { status: 'RUNNING' },
+      data: {
+        status: 'FAILED',
+        finishedAt: new Date(),
+        errorCode: 'INTERRUPTED',
+        errorMessage: 'The server stopped while this job was running',
+        errorRetryable: true,
+        errorHint: 'Start it again; the frames it stored are kept.',
+        message: 'interrupted',
+      },
+    });
+    const queued = await this.prisma.job.findMany({ where: { status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
+    for (const q of queued) this.enqueue(q.id);
+    if (failed.count || queued.length) this.log.warn({ failed: failed.count, requeued: queued.length }, 'recovered jobs of an earlier process');
+    return { failed: failed.count, requeued: queued.length };
+  }
+
+  private enqueue(jobId: string): void {
+    void this.queue.add(() => this.run(jobId)).catch((err) => this.log.error({ err, jobId }, 'job runner failed'));
+  }
+
+  private async run(jobId: string): Promise<void> {
+    if (this.disposed) return;
+    const claimed = await this.prisma.job.updateMany({
+      where: { id: jobId, status: 'QUEUED' },
+      data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, message: 'running' },
+    });
+    if (!claimed.count) return; // cancelled meanwhile, or taken by another runner
+    let job = (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
+    this.publish(job);
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    const started = Date.now();
+    let lastWrite = 0;
+    let pending: JobProgress = {};
+    const write = async (force: boolean) => {
+      const now = Date.now();
+      if (!force && now - lastWrite < DB_WRITE_INTERVAL_MS) return;
+      lastWrite = now;
+      job = (await this.prisma.job.update({ where: { id: jobId }, data: snapshotFields(job) })) as JobSnapshot;
+      pending = {};
+    };
+    const handler = this.handlers.get(job.kind);
+    let outcome: JobOutcome;
+    try {
+      if (!handler) throw new Error(`no handler for ${job.kind} jobs`);
+      outcome = await handler({
+        job,
+        signal: controller.signal,
+        progress: async (p) => {
+          pending = { ...pending, ...p };
+          job = applyProgress(job, p, started);
+          this.publish(job);
+          await write(false);
+        },
+      });
+    } catch (err) {
+      outcome = controller.signal.aborted
+        ? { status: 'CANCELLED' }
+        : { status: 'FAILED', error: { code: 'INTERNAL', message: (err as Error).message, retryable: true } };
+      if (outcome.status === 'FAILED') this.log.error({ err, jobId }, 'job failed unexpectedly');
+    } finally {
+      this.running.delete(jobId);
+    }
+    void pending;
+    job = (await this.prisma.job.update({ where: { id: jobId }, data: { ...snapshotFields(job), ...finalFields(outcome, job) } })) as JobSnapshot;
+    this.publish(job);
+  }
+
+  private publish(job: JobSnapshot): void {
+    this.pubsub.publish('job:progress', job.id, job);
+    for (const l of this.listeners) l(job);
+  }
+
+  stats(): { queued: number; running: number } {
+    return { queued: this.queue.size, running: this.running.size };
+  }
+
+  /** Stops taking jobs and aborts running ones; they end FAILED (retryable) by recover() at next start if not finished. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.queue.clear();
+    for (const c of this.running.values()) c.abort(new Error('shutdown'));
+    await this.queue.onIdle();
+  }
+}
+
+function applyProgress(job: JobSnapshot, p: JobProgress, started: number): JobSnapshot {
+  const framesDone = p.framesDone ?? job.framesDone;
+  const framesTotal = p.framesTotal ?? job.framesTotal;
+  const elapsed = (Date.now() - started) / 1000;
+  const rate = elapsed > 0 && framesDone > 0 ? framesDone / elapsed : null;
+  const progress = p.progress ?? (framesTotal > 0 ? Math.min(1, framesDone / framesTotal) : job.progress);
+  return {
+    ...job,
+    framesDone,
+    framesTotal,
+    progress,
+    rate,
+    etaSec: rate && framesTotal > 0 ? Math.max(0, (framesTotal - framesDone) / rate) : null,
+    message: p.message ?? job.message,
+    updatedAt: new Date(),
+  };
+}
+
+function snapshotFields(job: JobSnapshot) {
+  return { framesDone: job.framesDone, framesTotal: job.framesTotal, progress: job.progress, rate: job.rate, etaSec: job.etaSec, message: job.message };
+}
+
+function finalFields(outcome: JobOutcome, job: JobSnapshot) {
+  const finishedAt = new Date();
+  switch (outcome.status) {
+    case 'COMPLETED':
+      return { status: 'COMPLETED' as const, finishedAt, progress: 1, etaSec: 0, result: (outcome.result ?? null) as object, message: outcome.message ?? 'completed' };
+    case 'CANCELLED':
+      return { status: 'CANCELLED' as const, finishedAt, etaSec: null, message: outcome.message ?? `cancelled after ${job.framesDone} frames` };
+    case 'FAILED':
+      return {
+        status: 'FAILED' as const,
+        finishedAt,
+        etaSec: null,
+        errorCode: outcome.error.code,
+        errorMessage: outcome.error.message,
+        errorRetryable: outcome.error.retryable,
+        errorHint: outcome.error.hint ?? null,
+        message: 'failed',
+      };
+  }
+}
+
+export function isTerminal(status: string): boolean {
+  return TERMINAL.has(status);
+}

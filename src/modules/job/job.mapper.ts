@@ -1,0 +1,27 @@
+// Job rows and snapshots -> the GraphQL Job type.
+import type { JobSnapshot } from '../../events/topics.js';
+import type { Job } from './job.type.js';
+
+export function toJob(row: JobSnapshot & { params?: unknown }): Job {
+  return {
+    id: row.id,
+    kind: row.kind as Job['kind'],
+    status: row.status as Job['status'],
+    projectId: row.projectId,
+    sessionId: row.sessionId,
+    device: row.device,
+    progress: row.progress,
+    message: row.message,
+    framesDone: row.framesDone,
+    framesTotal: row.framesTotal,
+    rate: row.rate,
+    etaSec: row.etaSec,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '', retryable: row.errorRetryable ?? false, hint: row.errorHint } : null,
+    params: row.params === undefined ? null : JSON.stringify(row.params),
+    result: row.result === null || row.result === undefined ? null : JSON.stringify(row.result),
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    updatedAt: row.updatedAt,
+  };
+}

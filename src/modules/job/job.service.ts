@@ -1,0 +1,70 @@
+// Jobs as clients see them: read, list, cancel, follow. The JobRunner (jobs/) runs them.
+import type { Prisma } from '../../db/database.js';
+import { notFound } from '../../errors/app-errors.js';
+import type { PubSub } from '../../events/pubsub.js';
+import type { JobSnapshot } from '../../events/topics.js';
+import { isTerminal, type JobRunner } from '../../jobs/job-runner.js';
+import type { Connection } from '../common/connection.type.js';
+import { isUuid } from '../common/ids.js';
+import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import type { JobListArgs } from './job.input.js';
+import { toJob } from './job.mapper.js';
+import type { Job } from './job.type.js';
+import { Repeater } from '@graphql-yoga/subscription';
+
+export class JobService {
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly runner: JobRunner,
+    private readonly pubsub: PubSub,
+  ) {}
+
+  private async snapshot(id: string): Promise<JobSnapshot & { params: unknown }> {
+    const job = isUuid(id) ? await this.prisma.job.findUnique({ where: { id } }) : null;
+    if (!job) throw notFound('Job', id);
+    return job as JobSnapshot & { params: unknown };
+  }
+
+  async get(id: string): Promise<Job> {
+    return toJob(await this.snapshot(id));
+  }
+
+  async list(args: JobListArgs): Promise<Connection<Job>> {
+    const where = {
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.kind ? { kind: args.kind } : {}),
+      ...(args.projectId ? { projectId: args.projectId } : {}),
+      ...(args.sessionId ? { sessionId: args.sessionId } : {}),
+    };
+    const [rows, total] = await Promise.all([
+      this.prisma.job.findMany({ where: { ...where, ...afterCursor(args.after) }, orderBy: keysetOrder, take: args.first + 1 }),
+      this.prisma.job.count({ where }),
+    ]);
+    const conn = toConnection(rows as (JobSnapshot & { params: unknown })[], args.first, total, !!args.after);
+    return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toJob(e.node) })) };
+  }
+
+  async cancel(id: string): Promise<Job> {
+    await this.snapshot(id);
+    return toJob(await this.runner.cancel(id));
+  }
+
+  /** The job now, then each change, ending after a terminal status. */
+  async follow(id: string): Promise<AsyncIterable<JobSnapshot>> {
+    await this.snapshot(id);
+    return new Repeater<JobSnapshot>(async (push, stop) => {
+      const live = this.pubsub.subscribe('job:progress', id)[Symbol.asyncIterator]();
+      stop.then(() => live.return?.());
+      const now = await this.snapshot(id);
+      await push(now);
+      if (isTerminal(now.status)) return stop();
+      for (;;) {
+        const next = await live.next();
+        if (next.done) break;
+        await push(next.value);
+        if (isTerminal(next.value.status)) break;
+      }
+      stop();
+    });
+  }
+}

@@ -1,0 +1,39 @@
+// A session's in-memory state: its tracker and its video's frame store. Disposable.
+import type { Tracker } from '../../engine/tracking/tracker.js';
+import type { FrameStore } from '../../media/video-frames.js';
+
+export class LiveSession {
+  lastActivity = Date.now();
+  activeJobId: string | null = null;
+  /** Serialises prompt edits on this session. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly id: string,
+    readonly modelName: string,
+    readonly tracker: Tracker,
+    readonly totalFrames: number,
+    private readonly frames: FrameStore | null,
+  ) {}
+
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  memoryBytes(): number {
+    return this.tracker.memoryBytes();
+  }
+
+  async dispose(): Promise<number> {
+    const freed = this.memoryBytes();
+    this.tracker.dispose();
+    await this.frames?.dispose();
+    return freed;
+  }
+}

@@ -1,0 +1,65 @@
+// FrameMask rows <-> GraphQL masks. An absent object is stored as an empty mask (area 0).
+import { compressCounts } from '../../engine/masks/coco-rle.js';
+import type { StoredMask } from '../../engine/tracking/frame-memory.js';
+import type { FrameResult } from '../../engine/tracking/tracker.js';
+import type { FrameMasks } from './session.type.js';
+
+export interface FrameMaskRow {
+  sessionId: string;
+  objectId: number;
+  frameIndex: number;
+  height: number;
+  width: number;
+  counts: string;
+  bboxX: number;
+  bboxY: number;
+  bboxW: number;
+  bboxH: number;
+  area: number;
+  score: number;
+  jobId: string | null;
+}
+
+export function toRows(sessionId: string, jobId: string | null, frame: FrameResult, width: number, height: number): FrameMaskRow[] {
+  return frame.objects.map(({ objectId, mask }) => {
+    const m: StoredMask | null = mask;
+    return {
+      sessionId,
+      objectId,
+      frameIndex: frame.frameIndex,
+      height,
+      width,
+      counts: m ? m.rle.counts : compressCounts([width * height]),
+      bboxX: m?.bbox[0] ?? 0,
+      bboxY: m?.bbox[1] ?? 0,
+      bboxW: m?.bbox[2] ?? 0,
+      bboxH: m?.bbox[3] ?? 0,
+      area: m?.area ?? 0,
+      score: m?.score ?? 0,
+      jobId,
+    };
+  });
+}
+
+export function toFrameMasks(frame: FrameResult): FrameMasks {
+  return {
+    frameIndex: frame.frameIndex,
+    objects: frame.objects.map(({ objectId, mask }) => ({
+      objectId,
+      mask: mask ? { rle: { size: mask.rle.size, counts: mask.rle.counts }, bbox: mask.bbox, area: mask.area, score: mask.score, polygons: null } : null,
+    })),
+  };
+}
+
+export function rowsToFrames(rows: FrameMaskRow[]): FrameMasks[] {
+  const byFrame = new Map<number, FrameMasks>();
+  for (const r of rows) {
+    let f = byFrame.get(r.frameIndex);
+    if (!f) byFrame.set(r.frameIndex, (f = { frameIndex: r.frameIndex, objects: [] }));
+    f.objects.push({
+      objectId: r.objectId,
+      mask: r.area > 0 ? { rle: { size: [r.height, r.width], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH], area: r.area, score: r.score, polygons: null } : null,
+    });
+  }
+  return [...byFrame.values()].sort((a, b) => a.frameIndex - b.frameIndex);
+}

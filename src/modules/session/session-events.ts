@@ -1,0 +1,77 @@
+// The stream behind the sessionEvents subscription. With a job and replay, it first sends the
+// frames that job already stored (in processing order), then live ones, skipping any frame it
+// already sent; it listens before it reads, so nothing falls between the two. It ends after the
+// job's terminal event when a job is given.
+import { Repeater } from '@graphql-yoga/subscription';
+import type { Prisma } from '../../db/database.js';
+import type { PubSub } from '../../events/pubsub.js';
+import type { JobSnapshot, SessionEvent } from '../../events/topics.js';
+import { isTerminal } from '../../jobs/job-runner.js';
+import type { FrameMaskRow } from './mask-rows.js';
+import { propagationPlan, type PropagationParams } from './session.service.js';
+
+export function sessionEventStream(
+  prisma: Prisma,
+  pubsub: PubSub,
+  sessionId: string,
+  jobId: string | null,
+  replay: boolean,
+  totalFrames: number,
+): AsyncIterable<SessionEvent> {
+  return new Repeater<SessionEvent>(async (push, stop) => {
+    const live = pubsub.subscribe('session:events', sessionId);
+    const iterator = live[Symbol.asyncIterator]();
+    stop.then(() => iterator.return?.());
+    const sent = new Set<number>();
+    if (jobId && replay) {
+      const job = (await prisma.job.findUnique({ where: { id: jobId } })) as (JobSnapshot & { params: unknown }) | null;
+      const rows = (await prisma.frameMask.findMany({ where: { sessionId, jobId } })) as FrameMaskRow[];
+      const order = job ? processingOrder(totalFrames, job.params as PropagationParams) : new Map<number, number>();
+      const frames = new Map<number, FrameMaskRow[]>();
+      for (const r of rows) frames.set(r.frameIndex, [...(frames.get(r.frameIndex) ?? []), r]);
+      const sorted = [...frames.keys()].sort((a, b) => (order.get(a) ?? a) - (order.get(b) ?? b));
+      for (const f of sorted) {
+        sent.add(f);
+        await push({ kind: 'FRAME', sessionId, jobId, frame: { frameIndex: f, objects: frames.get(f)!.sort((a, b) => a.objectId - b.objectId).map(toObject) } });
+      }
+      if (job && isTerminal(job.status)) {
+        await push({ kind: job.status as 'COMPLETED', sessionId, jobId, job });
+        stop();
+        return;
+      }
+    }
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      const event = next.value;
+      if (jobId && event.jobId !== jobId) continue;
+      if (event.kind === 'FRAME') {
+        if (sent.has(event.frame.frameIndex) && jobId) continue;
+        if (jobId) sent.add(event.frame.frameIndex);
+      }
+      await push(event);
+      if (jobId && event.kind !== 'FRAME') break;
+    }
+    stop();
+  });
+}
+
+function processingOrder(totalFrames: number, params: PropagationParams): Map<number, number> {
+  const order = new Map<number, number>();
+  let k = 0;
+  for (const pass of propagationPlan(totalFrames, params)) {
+    const step = pass.direction === 'forward' ? 1 : -1;
+    for (let f = pass.start, n = 0; f >= 0 && f < totalFrames && (pass.maxFrames === undefined || n < pass.maxFrames); f += step, n++) order.set(f, k++);
+  }
+  return order;
+}
+
+function toObject(r: FrameMaskRow) {
+  return {
+    objectId: r.objectId,
+    mask:
+      r.area > 0
+        ? { rle: { size: [r.height, r.width] as [number, number], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH] as [number, number, number, number], area: r.area, score: r.score, lowRes: new Float32Array(0) }
+        : null,
+  };
+}
