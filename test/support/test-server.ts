@@ -16,10 +16,6 @@ export function databaseKinds(): DatabaseKind[] {
   return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 }
 
-export function reportSkippedPostgres(): void {
-  if (!process.env.TEST_DATABASE_URL) console.log('PostgreSQL path skipped: TEST_DATABASE_URL is not set');
-}
-
 export interface TestServer {
   app: App;
   url: string;
