@@ -1,5 +1,7 @@
 /**
- * Generates the demo model: <dir>/model.json + encoder.onnx + decoder.onnx.
+ * Generates the demo model: <dir>/model.json + encoder.onnx + decoder.onnx, and for the sam2
+ * family the four SAM 2 video modules (video_encoder.onnx, video_decoder.onnx,
+ * memory_attention.onnx, memory_encoder.onnx; see demo-video.ts), with capabilities.video.
  *
  *   node dist/scripts/models/generate-demo.js [outDir]     (default: <repo>/models/demo, sam2 family)
  *
@@ -11,6 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSamDemo, SAM_INPUT_SIZE, SAM_MEAN, SAM_STD } from './demo-sam.js';
 import { buildSam2Demo, SAM2_INPUT_SIZE, SAM2_MEAN, SAM2_STD } from './demo-sam2.js';
+import { buildSam2VideoDemo, VIDEO_GRAPHS, type VideoGraphName } from './demo-video.js';
 import type { Dim, DType, GraphIO } from './onnx-graph.js';
 
 export type DemoFamily = 'sam2' | 'sam';
@@ -28,7 +31,8 @@ export interface DemoManifest {
   family: DemoFamily;
   version: string;
   description: string;
-  files: { encoder: string; decoder: string };
+  /** The image graphs, and for the sam2 demo the video modules (keys as in the family contract). */
+  files: { encoder: string; decoder: string } & Partial<Record<VideoGraphName, string>>;
   preprocessing: {
     inputSize: number;
     resize: 'square' | 'longest';
@@ -44,12 +48,12 @@ export interface DemoManifest {
     video: boolean;
     text: boolean;
   };
-  io: { encoder: ManifestIO; decoder: ManifestIO };
+  io: { encoder: ManifestIO; decoder: ManifestIO } & Partial<Record<VideoGraphName, ManifestIO>>;
 }
 
 export interface DemoModel {
   manifest: DemoManifest;
-  /** File name -> bytes (model.json, encoder.onnx, decoder.onnx). */
+  /** File name -> bytes (model.json, encoder.onnx, decoder.onnx, and the video modules' .onnx). */
   files: Record<string, Uint8Array>;
 }
 
@@ -75,6 +79,7 @@ export function buildDemoModel(family: DemoFamily = 'sam2', name = 'demo'): Demo
     family === 'sam2'
       ? { inputSize: SAM2_INPUT_SIZE, resize: 'square', pixelScale: 1, mean: [...SAM2_MEAN], std: [...SAM2_STD] }
       : { inputSize: SAM_INPUT_SIZE, resize: 'longest', pixelScale: 255, mean: [...SAM_MEAN], std: [...SAM_STD] };
+  const video = family === 'sam2' ? buildSam2VideoDemo() : undefined;
   const manifest: DemoManifest = {
     name,
     family,
@@ -82,16 +87,20 @@ export function buildDemoModel(family: DemoFamily = 'sam2', name = 'demo'): Demo
     description: DEMO_DESCRIPTION,
     files: { encoder: 'encoder.onnx', decoder: 'decoder.onnx' },
     preprocessing,
-    capabilities: { points: true, box: true, maskInput: true, multimask: true, video: false, text: false },
+    capabilities: { points: true, box: true, maskInput: true, multimask: true, video: !!video, text: false },
     io: { encoder: ioOf(built.io.encoder), decoder: ioOf(built.io.decoder) },
   };
+  const files: Record<string, Uint8Array> = { 'encoder.onnx': built.encoder, 'decoder.onnx': built.decoder };
+  if (video) {
+    for (const graph of VIDEO_GRAPHS) {
+      manifest.files[graph] = `${graph}.onnx`;
+      manifest.io[graph] = ioOf(video.io[graph]);
+      files[`${graph}.onnx`] = video.graphs[graph];
+    }
+  }
   return {
     manifest,
-    files: {
-      'model.json': new TextEncoder().encode(formatJson(manifest)),
-      'encoder.onnx': built.encoder,
-      'decoder.onnx': built.decoder,
-    },
+    files: { 'model.json': new TextEncoder().encode(formatJson(manifest)), ...files },
   };
 }
 

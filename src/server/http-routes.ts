@@ -15,7 +15,8 @@ const STATUS: Record<string, number> = {
 export function sendError(res: Response, err: unknown, log: (err: unknown) => void): void {
   if (err instanceof GraphQLError) {
     const code = String(err.extensions.code ?? 'INTERNAL_SERVER_ERROR');
-    res.status(STATUS[code] ?? 500).json({ errors: [{ message: err.message, extensions: err.extensions }] });
+    const status = err.extensions.reason === 'TOO_LARGE' ? 413 : (STATUS[code] ?? 500);
+    res.status(status).json({ errors: [{ message: err.message, extensions: err.extensions }] });
     return;
   }
   if ((err as { type?: string }).type === 'entity.too.large') {
