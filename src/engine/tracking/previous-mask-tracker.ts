@@ -6,18 +6,15 @@ import { PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../device-queue.js';
 import { selectCandidates } from '../families/family.js';
 import type { ObjectPrompt } from '../image-source.js';
 import type { LoadedModel } from '../model-registry.js';
-import { FrameMemory } from './frame-memory.js';
-import { PromptStore } from './prompt-store.js';
-import { framePlan, type FrameResult, type FrameSource, type PropagateOptions, type Tracker } from './tracker.js';
+import { TrackerBase } from './tracker-base.js';
+import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from './tracker.js';
 
 /** How far the previous box is grown on each side, as a fraction of its size, plus pixels. */
 const BOX_MARGIN = 0.25;
 const BOX_MARGIN_PX = 4;
 
-export class PreviousMaskTracker implements Tracker {
+export class PreviousMaskTracker extends TrackerBase {
   readonly kind = 'previous-mask' as const;
-  private readonly prompts = new PromptStore();
-  private readonly memory: FrameMemory;
 
   constructor(
     private readonly engine: Engine,
@@ -25,7 +22,7 @@ export class PreviousMaskTracker implements Tracker {
     private readonly video: FrameSource,
     memoryBytes: number,
   ) {
-    this.memory = new FrameMemory(memoryBytes);
+    super(memoryBytes);
   }
 
   async addPrompt(frameIndex: number, objectId: number, prompt: ObjectPrompt, clearExisting: boolean): Promise<FrameResult> {
@@ -35,27 +32,11 @@ export class PreviousMaskTracker implements Tracker {
     return this.memory.frame(frameIndex);
   }
 
-  clearPrompts(objectId: number, frameIndex?: number): void {
-    this.prompts.clear(objectId, frameIndex);
-    this.memory.forget(objectId, frameIndex);
-  }
+  /** All its state is the frame memory the base class keeps. */
+  protected forgetState(): void {}
 
-  removeObject(objectId: number): void {
-    this.prompts.remove(objectId);
-    this.memory.forget(objectId);
-  }
-
-  reset(): void {
-    this.prompts.reset();
-    this.memory.clear();
-  }
-
-  objectIds(): number[] {
-    return this.prompts.objectIds();
-  }
-
-  hasPrompts(): boolean {
-    return this.prompts.hasAny();
+  protected stateBytes(): number {
+    return 0;
   }
 
   async *propagate(opts: PropagateOptions): AsyncGenerator<FrameResult> {
@@ -102,13 +83,5 @@ export class PreviousMaskTracker implements Tracker {
       const m = describeMask(selectCandidates(c, false)[0], false);
       return m.area > 0 ? m : null;
     });
-  }
-
-  memoryBytes(): number {
-    return this.memory.bytes();
-  }
-
-  dispose(): void {
-    this.reset();
   }
 }

@@ -10,10 +10,9 @@ import { logitsToMask } from '../masks/upsample.js';
 import type { LoadedModel } from '../model-registry.js';
 import { preprocess, resizeGeometry } from '../preprocess.js';
 import { packBatch, promptPoints } from '../families/prompt-tensors.js';
-import { FrameMemory } from './frame-memory.js';
 import { MemoryBank, type BankShape } from './memory-bank.js';
-import { PromptStore } from './prompt-store.js';
-import { framePlan, type FrameResult, type FrameSource, type PropagateOptions, type Tracker } from './tracker.js';
+import { TrackerBase } from './tracker-base.js';
+import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from './tracker.js';
 
 type Tensors = Record<string, ort.Tensor>;
 
@@ -23,18 +22,19 @@ export function hasVideoModules(model: LoadedModel): boolean {
 
 const f32 = (t: ort.Tensor) => t.data as Float32Array;
 
-export class Sam2VideoTracker implements Tracker {
+export class Sam2VideoTracker extends TrackerBase {
   readonly kind = 'sam2-video' as const;
-  private readonly prompts = new PromptStore();
   private readonly banks = new Map<number, MemoryBank>();
-  private readonly memory = new FrameMemory(8 * 1024 * 1024);
   private shape?: BankShape;
 
   constructor(
     private readonly engine: Engine,
     private readonly model: LoadedModel,
     private readonly video: FrameSource,
-  ) {}
+  ) {
+    // The memory bank holds what tracking needs; the frame memory only the last masks seen.
+    super(8 * 1024 * 1024);
+  }
 
   private bank(objectId: number): MemoryBank {
     let b = this.banks.get(objectId);
@@ -50,31 +50,16 @@ export class Sam2VideoTracker implements Tracker {
     return this.memory.frame(frameIndex);
   }
 
-  clearPrompts(objectId: number, frameIndex?: number): void {
-    this.prompts.clear(objectId, frameIndex);
-    if (frameIndex === undefined) this.banks.get(objectId)?.clear();
+  protected forgetState(objectId?: number, frameIndex?: number): void {
+    if (objectId === undefined) this.banks.clear();
+    else if (frameIndex === undefined) this.banks.delete(objectId);
     else this.banks.get(objectId)?.forgetFrame(frameIndex);
-    this.memory.forget(objectId, frameIndex);
   }
 
-  removeObject(objectId: number): void {
-    this.prompts.remove(objectId);
-    this.banks.delete(objectId);
-    this.memory.forget(objectId);
-  }
-
-  reset(): void {
-    this.prompts.reset();
-    this.banks.clear();
-    this.memory.clear();
-  }
-
-  objectIds(): number[] {
-    return this.prompts.objectIds();
-  }
-
-  hasPrompts(): boolean {
-    return this.prompts.hasAny();
+  protected stateBytes(): number {
+    let n = 0;
+    for (const b of this.banks.values()) n += b.bytes();
+    return n;
   }
 
   async *propagate(opts: PropagateOptions): AsyncGenerator<FrameResult> {
@@ -175,15 +160,5 @@ export class Sam2VideoTracker implements Tracker {
     const mask = logitsToMask({ logits, lowW: lw, lowH: lh, upscale: geom.inputSize / lw, width: this.video.width, height: this.video.height, threshold: 0 });
     const described = describeMask({ mask, score: f32(dec.iou as ort.Tensor)[0], lowRes: logits, lowResSize: [lh, lw] }, false);
     return described.area > 0 ? described : null;
-  }
-
-  memoryBytes(): number {
-    let n = this.memory.bytes();
-    for (const b of this.banks.values()) n += b.bytes();
-    return n;
-  }
-
-  dispose(): void {
-    this.reset();
   }
 }
