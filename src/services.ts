@@ -11,6 +11,7 @@ import { MediaService } from './modules/media/media.service.js';
 import { ModelService } from './modules/model/model.service.js';
 import { ProjectService } from './modules/project/project.service.js';
 import { SegmentationService } from './modules/segmentation/segmentation.service.js';
+import { batchSegmentationJob } from './modules/segmentation/batch-segmentation.job.js';
 import { propagationJob } from './modules/session/propagation.job.js';
 import { sessionEventStream } from './modules/session/session-events.js';
 import { SessionService } from './modules/session/session.service.js';
@@ -32,6 +33,7 @@ export function createServices(parts: Parts) {
   const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency);
   const sessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
   runner.register('PROPAGATION', propagationJob(sessions));
+  runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
   return {
     media,
@@ -39,7 +41,7 @@ export function createServices(parts: Parts) {
     sessions,
     jobs,
     projects: new ProjectService(db.prisma, media),
-    segmentation: new SegmentationService(engine, media, config),
+    segmentation: new SegmentationService(db.prisma, engine, media, config),
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
     /** The stream of the sessionEvents subscription (checks the session exists first). */

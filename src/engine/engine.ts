@@ -2,7 +2,11 @@
 // nothing of GraphQL or the database; its inputs are images and prompts in pixels.
 import type * as ort from 'onnxruntime-node';
 import { SessionFactory, type DeviceLog, type DeviceRequest } from './device.js';
-import { DeviceQueues, PRIORITY_INTERACTIVE } from './device-queue.js';
+import { DeviceQueues, PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from './device-queue.js';
+import { filterCandidates, gridPrompts, type EverythingOptions } from './everything.js';
+import { boxIou, type Detection } from './families/grounding.js';
+import type { BinaryMask } from './masks/binary-mask.js';
+import { TextGrounding, type DetectOptions } from './text-grounding.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { EngineError } from './engine-error.js';
 import { selectCandidates, type Embedding, type MaskCandidate, type Runner } from './families/family.js';
@@ -25,10 +29,14 @@ export interface EngineOptions {
   createSession?: ConstructorParameters<typeof SessionFactory>[0]['create'];
 }
 
+/** One prompt group: points and/or a box for one object, or a phrase for every instance of it. */
+export type GroupPrompt = ObjectPrompt & { text?: string };
+
 export interface SegmentRequest {
   model: string;
   image: ImageSource;
-  objects: ObjectPrompt[];
+  objects: GroupPrompt[];
+  detect?: DetectOptions;
   multimask: boolean;
   threshold: number;
   polygons: boolean;
@@ -44,25 +52,39 @@ export interface SegmentedMask {
   lowRes: Float32Array;
 }
 
+export interface SegmentedObject {
+  /** The prompt group it came from. */
+  group: number;
+  phrase?: string;
+  /** The detector's confidence, for objects found from a phrase. */
+  detectionScore?: number;
+  masks: SegmentedMask[];
+}
+
 export interface SegmentResult {
   model: string;
   width: number;
   height: number;
-  objects: SegmentedMask[][];
+  objects: SegmentedObject[];
   cacheHit: boolean;
-  timings: { encodeMs: number; decodeMs: number; postprocessMs: number; totalMs: number };
+  timings: { encodeMs: number; detectMs: number; decodeMs: number; postprocessMs: number; totalMs: number };
 }
+
+export const DETECT_DEFAULTS: DetectOptions = { threshold: 0.5, nmsIou: 0.5 };
 
 export class Engine {
   /** Encoder runs since start: lets tests and metrics see the cache at work. */
   encoderRuns = 0;
+  private readonly grounding: TextGrounding;
 
   private constructor(
     readonly registry: ModelRegistry,
     readonly queues: DeviceQueues,
     readonly cache: EmbeddingCache,
     readonly sessions: SessionFactory,
-  ) {}
+  ) {
+    this.grounding = new TextGrounding(registry);
+  }
 
   static async create(opts: EngineOptions): Promise<Engine> {
     const sessions = new SessionFactory({ request: opts.device, threads: opts.threads, log: opts.log, create: opts.createSession });
@@ -120,12 +142,28 @@ export class Engine {
     const started = performance.now();
     const model = await this.registry.get(req.model);
     checkCapabilities(model, req);
-    const { embedding, hit, encodeMs } = await this.embed(model, req.image, req.priority);
+    const phrases = [...new Set(req.objects.filter((o) => o.text !== undefined).map((o) => o.text!))];
+    // The detector and the image encoder are independent: run them side by side.
+    const detectStarted = performance.now();
+    const detecting = phrases.length ? this.detect(model, req.image, phrases, req.detect ?? DETECT_DEFAULTS, req.priority) : Promise.resolve([]);
+    const [{ embedding, hit, encodeMs }, detections] = await Promise.all([this.embed(model, req.image, req.priority), detecting]);
+    const detectMs = phrases.length ? performance.now() - detectStarted : 0;
+    const plan = expandGroups(req.objects, phrases, detections);
     const decodeStarted = performance.now();
-    const candidates = await model.family.decode(model, embedding, req.objects, { multimask: req.multimask, threshold: req.threshold }, this.runner(model, req.priority));
+    const candidates = plan.length
+      ? await model.family.decode(model, embedding, plan.map((p) => p.prompt), { multimask: req.multimask, threshold: req.threshold }, this.runner(model, req.priority))
+      : [];
     const decodeMs = performance.now() - decodeStarted;
     const postStarted = performance.now();
-    const objects = candidates.map((c) => selectCandidates(c, req.multimask).map((m) => describeMask(m, req.polygons)));
+    const objects: SegmentedObject[] = [];
+    candidates.forEach((c, i) => {
+      const p = plan[i];
+      const chosen = selectCandidates(c, req.multimask);
+      // A phrase's instance is dropped when a negative point of its group lies on it, and kept
+      // only if it holds a positive point when the group has some.
+      if (p.text !== undefined && !keepInstance(chosen[0].mask, req.objects[p.group])) return;
+      objects.push({ group: p.group, phrase: p.text, detectionScore: p.detectionScore, masks: chosen.map((m) => describeMask(m, req.polygons)) });
+    });
     const now = performance.now();
     return {
       model: model.name,
@@ -133,7 +171,36 @@ export class Engine {
       height: req.image.height,
       objects,
       cacheHit: hit,
-      timings: { encodeMs, decodeMs, postprocessMs: now - postStarted, totalMs: now - started },
+      timings: { encodeMs, detectMs, decodeMs, postprocessMs: now - postStarted, totalMs: now - started },
+    };
+  }
+
+  /** Boxes of every phrase in the image, through the model's grounding companion (one detector run). */
+  async detect(model: LoadedModel, image: ImageSource, phrases: string[], opts: DetectOptions, priority = PRIORITY_INTERACTIVE): Promise<Detection[][]> {
+    const grounding = await this.grounding.companion(model);
+    return this.grounding.detect(grounding, image, phrases, opts, this.runner(grounding, priority));
+  }
+
+  /** All masks of an image without prompts (SAM's automatic mask generator). */
+  async segmentEverything(req: { model: string; image: ImageSource; options: EverythingOptions; polygons: boolean; priority?: number }): Promise<{ masks: SegmentedMask[]; cacheHit: boolean; candidates: number; timings: { encodeMs: number; decodeMs: number; totalMs: number } }> {
+    const started = performance.now();
+    const model = await this.registry.get(req.model);
+    const { embedding, hit, encodeMs } = await this.embed(model, req.image, req.priority);
+    const grid = gridPrompts(req.image.width, req.image.height, req.options.pointsPerSide);
+    const decodeStarted = performance.now();
+    const all: MaskCandidate[] = [];
+    for (let i = 0; i < grid.length; i += req.options.pointsPerBatch) {
+      const batch = grid.slice(i, i + req.options.pointsPerBatch);
+      const out = await model.family.decode(model, embedding, batch, { multimask: true, threshold: 0 }, this.runner(model, req.priority ?? PRIORITY_BACKGROUND));
+      for (const c of out) all.push(...c);
+    }
+    const kept = filterCandidates(all, (c) => maskBbox(c.mask), (c) => maskArea(c.mask), req.options);
+    const decodeMs = performance.now() - decodeStarted;
+    return {
+      masks: kept.map((k) => describeMask(k.candidate, req.polygons)),
+      cacheHit: hit,
+      candidates: all.length,
+      timings: { encodeMs, decodeMs, totalMs: performance.now() - started },
     };
   }
 
@@ -155,9 +222,45 @@ export function describeMask(m: MaskCandidate, polygons: boolean): SegmentedMask
   };
 }
 
+interface PlannedObject {
+  group: number;
+  prompt: ObjectPrompt;
+  text?: string;
+  detectionScore?: number;
+}
+
+/** Prompt groups -> decoder prompts: a phrase group becomes one box prompt per instance found. */
+function expandGroups(groups: GroupPrompt[], phrases: string[], detections: Detection[][]): PlannedObject[] {
+  const plan: PlannedObject[] = [];
+  groups.forEach((g, group) => {
+    if (g.text === undefined) {
+      plan.push({ group, prompt: g });
+      return;
+    }
+    for (const d of detections[phrases.indexOf(g.text)] ?? []) {
+      // Beside a box, only the instances that overlap it.
+      if (g.box && boxIou(d.box, g.box) === 0) continue;
+      plan.push({ group, prompt: { points: [], box: d.box }, text: g.text, detectionScore: d.score });
+    }
+  });
+  return plan;
+}
+
+function keepInstance(mask: BinaryMask, group: GroupPrompt): boolean {
+  const at = (p: { x: number; y: number }) => {
+    const x = Math.min(mask.width - 1, Math.max(0, Math.floor(p.x)));
+    const y = Math.min(mask.height - 1, Math.max(0, Math.floor(p.y)));
+    return mask.data[y * mask.width + x] === 1;
+  };
+  if (group.points.some((p) => !p.positive && at(p))) return false;
+  const positives = group.points.filter((p) => p.positive);
+  return positives.length === 0 || positives.some(at);
+}
+
 function checkCapabilities(model: LoadedModel, req: SegmentRequest): void {
   const caps = model.manifest.capabilities;
   if (!caps.box && req.objects.some((o) => o.box)) throw new EngineError('UNSUPPORTED', `Model "${model.name}" does not accept box prompts`);
   if (!caps.points && req.objects.some((o) => o.points.length)) throw new EngineError('UNSUPPORTED', `Model "${model.name}" does not accept point prompts`);
+  if (model.manifest.family === 'grounding') throw new EngineError('UNSUPPORTED', `Model "${model.name}" is a grounding model: it finds boxes for a segmentation model and does not segment`);
   if (req.multimask && !caps.multimask) throw new EngineError('UNSUPPORTED', `Model "${model.name}" does not return several masks per object`);
 }

@@ -9,7 +9,7 @@ const graphIo = z.object({ inputs: z.record(tensorSpec), outputs: z.record(tenso
 
 export const manifestSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
-  family: z.enum(['sam', 'sam2']),
+  family: z.enum(['sam', 'sam2', 'grounding']),
   version: z.string().min(1).default('1'),
   description: z.string().optional(),
   files: z.record(z.string().min(1)),
@@ -31,6 +31,10 @@ export const manifestSchema = z.object({
     })
     .default({}),
   io: z.record(graphIo),
+  /** For sam/sam2: the grounding model that turns text into boxes for this model. */
+  grounding: z.string().min(1).optional(),
+  /** For grounding: how phrases are tokenized (CLIP BPE, files.vocab and files.merges). */
+  text: z.object({ maxLength: z.number().int().positive().default(16), padId: z.number().int().nonnegative().default(0) }).optional(),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;

@@ -8,15 +8,18 @@ import { EngineError } from './engine-error.js';
 import type { Device, SessionFactory } from './device.js';
 import { samFamily } from './families/sam.js';
 import { sam2Family } from './families/sam2.js';
+import { groundingFamily } from './families/grounding.js';
 import type { ImageFamily, LoadedGraphs } from './families/family.js';
 import { checkManifest, type FamilyContract } from './manifest-check.js';
 import { SAM2_VIDEO_CONTRACT } from './families/sam2-video.js';
 import { readManifest, type ModelManifest } from './manifest.js';
 
-export const FAMILIES: Record<ModelManifest['family'], ImageFamily> = { sam: samFamily, sam2: sam2Family };
+export const FAMILIES: Record<ModelManifest['family'], ImageFamily> = { sam: samFamily, sam2: sam2Family, grounding: groundingFamily };
 
 export interface LoadedModel extends LoadedGraphs {
   name: string;
+  /** The model's folder (for files other than graphs, e.g. tokenizers). */
+  dir: string;
   family: ImageFamily;
   device: Device;
   loadMs: number;
@@ -28,6 +31,7 @@ export interface ModelStatus {
   version?: string;
   description?: string;
   capabilities?: ModelManifest['capabilities'];
+  grounding?: string;
   inputSize?: number;
   state: 'unloaded' | 'loading' | 'loaded' | 'failed';
   device?: Device;
@@ -96,6 +100,7 @@ export class ModelRegistry {
       version: e.manifest?.version,
       description: e.manifest?.description,
       capabilities: e.manifest?.capabilities,
+      grounding: e.manifest?.grounding,
       inputSize: e.manifest?.preprocessing.inputSize,
       state: e.loaded ? 'loaded' : e.error || e.manifestError ? 'failed' : e.loading ? 'loading' : 'unloaded',
       device: e.loaded?.device ?? (e.manifestError || e.error ? undefined : this.sessions.expectedDevice),
@@ -135,6 +140,7 @@ export class ModelRegistry {
     const sessions: Record<string, ort.InferenceSession> = {};
     let device: Device = 'cpu';
     try {
+      // Graphs are the .onnx files the contract names; other files (tokenizers) are read by their users.
       for (const graph of Object.keys(contract)) {
         const file = manifest.files[graph];
         if (!file) throw new Error(`model.json lists no file for the ${graph} graph`);
@@ -155,7 +161,7 @@ export class ModelRegistry {
       await Promise.all(Object.values(sessions).map((s) => s.release().catch(() => undefined)));
       throw err;
     }
-    return { name: e.name, manifest, sessions, family, device, loadMs: performance.now() - started };
+    return { name: e.name, dir: e.dir, manifest, sessions, family, device, loadMs: performance.now() - started };
   }
 
   async dispose(): Promise<void> {

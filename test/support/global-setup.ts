@@ -27,7 +27,7 @@ export default async function setup(project: TestProject) {
   await db.dispose();
 
   const modelsDir = path.join(root, 'models');
-  await cp(path.resolve('models/demo'), path.join(modelsDir, 'demo'), { recursive: true });
+  await cp(path.resolve('models'), modelsDir, { recursive: true });
   await generateDemoModel(path.join(modelsDir, 'demo-sam'), 'sam', 'demo-sam');
 
   const fixturesDir = path.join(root, 'fixtures');

@@ -25,7 +25,7 @@ const f32 = (t: ort.Tensor) => t.data as Float32Array;
 export class Sam2VideoTracker extends TrackerBase {
   readonly kind = 'sam2-video' as const;
   private readonly banks = new Map<number, MemoryBank>();
-  private shape?: BankShape;
+  private shape?: BankShape & { memH: number; memW: number };
 
   constructor(
     private readonly engine: Engine,
@@ -117,14 +117,12 @@ export class Sam2VideoTracker extends TrackerBase {
     let imageEmbed = feats.pix_feat;
     const memIn = prompt || !this.shape ? null : bank.inputs(t, step, this.shape);
     if (memIn) {
-      const [, cm, h, w] = feats.pix_feat.dims as number[];
-      void cm;
-      const memDim = this.shape!.memDim;
+      const { memDim, memH, memW } = this.shape!;
       const out = await run(s.memory_attention, {
         current_vision_feat: feats.vision_feats,
         current_vision_pos_embed: feats.vision_pos_embed,
         memory_0: new ort.Tensor('float32', memIn.objPtrs, [1, memIn.nPtr, this.shape!.ptrDim]),
-        memory_1: new ort.Tensor('float32', memIn.memories, [1, memIn.nMem, memDim, h, w]),
+        memory_1: new ort.Tensor('float32', memIn.memories, [1, memIn.nMem, memDim, memH, memW]),
         memory_pos_embed: new ort.Tensor('float32', memIn.posEmbed, [1, memIn.posRows, memDim]),
         cond_frame_id_diff: new ort.Tensor('float32', new Float32Array([memIn.condFrameDistance]), []),
       });
@@ -149,7 +147,8 @@ export class Sam2VideoTracker extends TrackerBase {
     if (!this.shape) {
       const tc = enc.temporal_code as ort.Tensor;
       const [, memTokens, memDim] = posEnc.dims as number[];
-      this.shape = { temporalCode: f32(tc).slice(), numMaskmem: tc.dims[0] as number, memDim, memTokens, ptrDim: objPtr.dims[1] as number };
+      const [, , memH, memW] = features.dims as number[];
+      this.shape = { temporalCode: f32(tc).slice(), numMaskmem: tc.dims[0] as number, memDim, memTokens, memH, memW, ptrDim: objPtr.dims[1] as number };
     }
     bank.add({ frame: t, features: f32(features).slice(), posEnc: f32(posEnc).slice(), objPtr: f32(objPtr).slice() }, !!prompt);
     const occluded = f32(dec.occ_logit as ort.Tensor)[0] <= 0;

@@ -54,13 +54,16 @@ export class JobService {
     await this.snapshot(id);
     return new Repeater<JobSnapshot>(async (push, stop) => {
       const live = this.pubsub.subscribe('job:progress', id)[Symbol.asyncIterator]();
+      // Listen (first next()) before reading the row, so no change falls in between.
+      let pending = live.next();
       stop.then(() => live.return?.());
       const now = await this.snapshot(id);
       await push(now);
       if (isTerminal(now.status)) return stop();
       for (;;) {
-        const next = await live.next();
+        const next = await pending;
         if (next.done) break;
+        pending = live.next();
         await push(next.value);
         if (isTerminal(next.value.status)) break;
       }

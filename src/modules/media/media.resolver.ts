@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../server/context.js';
 import { Project } from '../project/project.type.js';
+import { Mask } from '../segmentation/segmentation.type.js';
 import { AddMediaInput, DeleteMediaInput, MediaListArgs } from './media.input.js';
 import { AddMediaPayload, DeleteMediaPayload, Media, MediaConnection } from './media.type.js';
 
@@ -29,6 +30,11 @@ export class MediaResolver {
   @FieldResolver(() => Project)
   project(@Root() media: Media, @Ctx() ctx: Context) {
     return ctx.loaders.projectById.load(media.projectId);
+  }
+
+  @FieldResolver(() => [Mask], { description: 'Masks stored by batch segmentation (startBatchSegmentation), best first' })
+  masks(@Root() media: Media, @Ctx() ctx: Context) {
+    return ctx.services.segmentation.storedMasks(media.id);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Path of the thumbnail (WebP), relative to the server.' })

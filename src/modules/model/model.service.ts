@@ -22,6 +22,7 @@ export class ModelService {
       inputSize: m.inputSize ?? null,
       isDefault: m.name === this.defaultModel,
       error: m.error ?? null,
+      grounding: m.grounding ?? null,
     }));
   }
 }

@@ -25,4 +25,5 @@ export class Model {
   @Field(() => Int, { nullable: true, description: 'Side of the square model input' }) inputSize: number | null;
   @Field({ description: 'Whether requests without a model use this one' }) isDefault: boolean;
   @Field(() => String, { nullable: true, description: 'Why it is unavailable' }) error: string | null;
+  @Field(() => String, { nullable: true, description: 'The grounding model that serves its text prompts' }) grounding: string | null;
 }

@@ -9,8 +9,19 @@ export interface PromptLimits {
 }
 
 export interface PromptGroup {
+  text?: string | null;
   points?: PointInput[] | null;
   box?: BoxInput | null;
+}
+
+export const MAX_PHRASE_LENGTH = 200;
+
+/** A phrase, trimmed; empty or overlong ones are refused. */
+export function checkPhrase(text: string, field: string): string {
+  const t = text.trim().replace(/\s+/g, ' ');
+  if (t.length === 0) throw badInput('A text prompt cannot be empty', { field });
+  if (t.length > MAX_PHRASE_LENGTH) throw badInput(`A text prompt is at most ${MAX_PHRASE_LENGTH} characters (got ${t.length})`, { field });
+  return t;
 }
 
 export function toPixelPrompts(
@@ -20,15 +31,16 @@ export function toPixelPrompts(
   height: number,
   limits: PromptLimits,
   field = 'input.objects',
-): ObjectPrompt[] {
+): (ObjectPrompt & { text?: string })[] {
   if (groups.length === 0) throw badInput('Give at least one object to segment', { field });
   if (groups.length > limits.maxObjects) throw badInput(`At most ${limits.maxObjects} objects per request (got ${groups.length})`, { field });
   return groups.map((g, i) => toPixelPrompt(g, space, width, height, limits, `${field}.${i}`));
 }
 
-export function toPixelPrompt(g: PromptGroup, space: CoordinateSpace, width: number, height: number, limits: PromptLimits, field: string): ObjectPrompt {
+export function toPixelPrompt(g: PromptGroup, space: CoordinateSpace, width: number, height: number, limits: PromptLimits, field: string): ObjectPrompt & { text?: string } {
   const points = g.points ?? [];
-  if (points.length === 0 && !g.box) throw badInput('An object needs at least one point or a box', { field });
+  const text = g.text != null ? checkPhrase(g.text, `${field}.text`) : undefined;
+  if (points.length === 0 && !g.box && text === undefined) throw badInput('An object needs at least one point, a box or a text', { field });
   if (points.length > limits.maxPoints) throw badInput(`At most ${limits.maxPoints} points per object (got ${points.length})`, { field: `${field}.points` });
   const sx = space === CoordinateSpace.NORMALIZED ? width : 1;
   const sy = space === CoordinateSpace.NORMALIZED ? height : 1;
@@ -39,7 +51,8 @@ export function toPixelPrompt(g: PromptGroup, space: CoordinateSpace, width: num
     if (px < 0 || px > max) throw badInput(`${where} = ${v} is outside the image (${limitText})`, { field: where });
     return px;
   };
-  const prompt: ObjectPrompt = {
+  const prompt: ObjectPrompt & { text?: string } = {
+    ...(text !== undefined ? { text } : {}),
     points: points.map((p, j) => ({
       x: coord(p.x, width, sx, `${field}.points.${j}.x`),
       y: coord(p.y, height, sy, `${field}.points.${j}.y`),
@@ -57,7 +70,7 @@ export function toPixelPrompt(g: PromptGroup, space: CoordinateSpace, width: num
     const y1 = coord(b.y + b.h, height, sy, `${field}.box.y + h`);
     prompt.box = { x0, y0, x1, y1 };
   }
-  if (!prompt.points.some((p) => p.positive) && !prompt.box) {
+  if (text === undefined && !prompt.points.some((p) => p.positive) && !prompt.box) {
     throw badInput('An object needs a positive point or a box (negative points only cut)', { field });
   }
   return prompt;

@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 
 export enum PointLabel {
   POSITIVE = 'POSITIVE',
@@ -30,8 +30,10 @@ export class BoxInput {
   @Field(() => Float) h: number;
 }
 
-@InputType({ description: 'One object: points and/or a box.' })
+@InputType({ description: 'One object (points and/or a box), or with text every instance of a phrase (points then select or cut instances; a box bounds them).' })
 export class PromptGroupInput {
+  @Field(() => String, { nullable: true, description: 'A phrase, e.g. "red square": one object per instance found (needs a model with a grounding companion)' })
+  text?: string | null;
   @Field(() => [PointInput], { defaultValue: [] }) points: PointInput[];
   @Field(() => BoxInput, { nullable: true }) box?: BoxInput | null;
   @Field(() => String, { nullable: true, description: 'Echoed back on the result.' }) label?: string | null;
@@ -48,4 +50,39 @@ export class SegmentImageInput {
   multimask: boolean;
   @Field(() => Float, { defaultValue: 0, description: 'Mask logit threshold (0 = the model’s own boundary).' }) threshold: number;
   @Field({ defaultValue: false, description: 'Also return polygons of each mask.' }) polygons: boolean;
+  @Field(() => Float, { defaultValue: 0.5, description: 'Minimum detector confidence for text prompts (0..1)' }) detectionThreshold: number;
+}
+
+@InputType({ description: 'Many phrases on one image: one image encoding and one detector run. Exactly one of mediaId and imageBase64.' })
+export class SegmentPhrasesInput {
+  @Field(() => ID, { nullable: true }) mediaId?: string | null;
+  @Field(() => String, { nullable: true }) imageBase64?: string | null;
+  @Field(() => String, { nullable: true }) model?: string | null;
+  @Field(() => [String]) phrases: string[];
+  @Field(() => Float, { defaultValue: 0.5 }) detectionThreshold: number;
+  @Field({ defaultValue: false }) polygons: boolean;
+}
+
+@InputType({ description: 'Every mask of an image, without prompts. Exactly one of mediaId and imageBase64.' })
+export class SegmentEverythingInput {
+  @Field(() => ID, { nullable: true }) mediaId?: string | null;
+  @Field(() => String, { nullable: true }) imageBase64?: string | null;
+  @Field(() => String, { nullable: true }) model?: string | null;
+  @Field(() => Int, { defaultValue: 16, description: 'Grid of point prompts: this many per side (1..64)' }) pointsPerSide: number;
+  @Field(() => Float, { defaultValue: 0.8, description: 'Keep masks whose predicted IoU is at least this' }) predIouThreshold: number;
+  @Field(() => Float, { defaultValue: 0.9, description: 'Keep masks whose stability score is at least this' }) stabilityThreshold: number;
+  @Field(() => Float, { defaultValue: 0.7, description: 'Box IoU above which a lower-scored mask is a duplicate' }) boxNmsThreshold: number;
+  @Field(() => Int, { defaultValue: 16, description: 'Smallest mask kept, in pixels' }) minArea: number;
+  @Field({ defaultValue: false }) polygons: boolean;
+}
+
+@InputType({ description: 'Segment everything on every image of a project, as a job; masks are stored per media.' })
+export class StartBatchSegmentationInput {
+  @Field(() => ID) projectId: string;
+  @Field(() => String, { nullable: true }) model?: string | null;
+  @Field(() => Int, { nullable: true }) pointsPerSide?: number | null;
+  @Field(() => Float, { nullable: true }) predIouThreshold?: number | null;
+  @Field(() => Float, { nullable: true }) stabilityThreshold?: number | null;
+  @Field(() => Float, { nullable: true }) boxNmsThreshold?: number | null;
+  @Field(() => Int, { nullable: true }) minArea?: number | null;
 }

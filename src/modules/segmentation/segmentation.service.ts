@@ -10,11 +10,45 @@ import { mapMediaError } from '../media/media-errors.js';
 import type { MediaService } from '../media/media.service.js';
 import { mapEngineError } from '../model/engine-errors.js';
 import { toPixelPrompts } from './prompt-validation.js';
-import type { SegmentImageInput } from './segmentation.input.js';
-import type { SegmentImagePayload } from './segmentation.type.js';
+import { DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObject } from '../../engine/engine.js';
+import { EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/everything.js';
+import type { DetectOptions } from '../../engine/text-grounding.js';
+import { checkPhrase } from './prompt-validation.js';
+import type { SegmentEverythingInput, SegmentImageInput, SegmentPhrasesInput, StartBatchSegmentationInput } from './segmentation.input.js';
+import type { Prisma } from '../../db/database.js';
+import type { JobSnapshot } from '../../events/topics.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
+import type { BatchSegmentationParams } from './batch-segmentation.job.js';
+import type { Mask, SegmentedObject, SegmentEverythingPayload, SegmentImagePayload, SegmentPhrasesPayload } from './segmentation.type.js';
+
+export const MAX_POINTS_PER_SIDE = 64;
+
+export function toMask(m: SegmentedMask): Mask {
+  return { rle: m.rle, bbox: m.bbox, area: m.area, score: m.score, polygons: m.polygons ?? null };
+}
+
+function toObject(o: EngineObject, label: string | null): SegmentedObject {
+  const masks = o.masks.map(toMask).sort((a, b) => b.score - a.score);
+  return { index: o.group, label, phrase: o.phrase ?? null, detectionScore: o.detectionScore ?? null, mask: masks[0], masks };
+}
+
+/** Validated segment-everything options; an over-large grid is refused. */
+export function everythingOptions(input: { [K in 'pointsPerSide' | 'predIouThreshold' | 'stabilityThreshold' | 'boxNmsThreshold' | 'minArea']?: number | null }): EverythingOptions {
+  const given = Object.fromEntries(Object.entries(input).filter(([k, v]) => v != null && k in EVERYTHING_DEFAULTS));
+  const o = { ...EVERYTHING_DEFAULTS, ...given } as EverythingOptions;
+  if (!Number.isInteger(o.pointsPerSide) || o.pointsPerSide < 1 || o.pointsPerSide > MAX_POINTS_PER_SIDE) {
+    throw badInput(`pointsPerSide must be 1..${MAX_POINTS_PER_SIDE} (got ${o.pointsPerSide})`, { field: 'input.pointsPerSide' });
+  }
+  for (const k of ['predIouThreshold', 'stabilityThreshold', 'boxNmsThreshold'] as const) {
+    if (!Number.isFinite(o[k]) || o[k] < 0 || o[k] > 1) throw badInput(`${k} must be within [0, 1]`, { field: `input.${k}` });
+  }
+  if (!Number.isInteger(o.minArea) || o.minArea < 0) throw badInput('minArea must be a non-negative integer', { field: 'input.minArea' });
+  return o;
+}
 
 export class SegmentationService {
   constructor(
+    private readonly prisma: Prisma,
     private readonly engine: Engine,
     private readonly media: MediaService,
     private readonly config: Pick<Config, 'limits' | 'media' | 'models'>,
@@ -23,18 +57,40 @@ export class SegmentationService {
   async segmentImage(input: SegmentImageInput): Promise<SegmentImagePayload> {
     const image = await this.imageOf(input);
     if (!Number.isFinite(input.threshold)) throw badInput('threshold must be a finite number', { field: 'input.threshold' });
+    const detect = this.detectOptions(input.detectionThreshold);
     const objects = toPixelPrompts(input.objects, input.coordinates, image.width, image.height, {
       maxObjects: this.config.limits.maxObjectsPerRequest,
       maxPoints: this.config.limits.maxPointsPerObject,
     });
     const result = await this.engine
+      .segment({ model: this.modelName(input.model), image, objects, multimask: input.multimask, threshold: input.threshold, polygons: input.polygons, detect })
+      .catch(mapEngineError);
+    return {
+      model: result.model,
+      width: result.width,
+      height: result.height,
+      cacheHit: result.cacheHit,
+      timings: result.timings,
+      objects: result.objects.map((o) => toObject(o, input.objects[o.group].label ?? null)),
+    };
+  }
+
+  async segmentPhrases(input: SegmentPhrasesInput): Promise<SegmentPhrasesPayload> {
+    if (input.phrases.length === 0) throw badInput('Give at least one phrase', { field: 'input.phrases' });
+    if (input.phrases.length > this.config.limits.maxObjectsPerRequest) {
+      throw badInput(`At most ${this.config.limits.maxObjectsPerRequest} phrases per request`, { field: 'input.phrases' });
+    }
+    const phrases = input.phrases.map((p, i) => checkPhrase(p, `input.phrases.${i}`));
+    const image = await this.imageOf(input);
+    const result = await this.engine
       .segment({
-        model: input.model ?? this.config.models.defaultModel,
+        model: this.modelName(input.model),
         image,
-        objects,
-        multimask: input.multimask,
-        threshold: input.threshold,
+        objects: phrases.map((text) => ({ text, points: [] })),
+        multimask: false,
+        threshold: 0,
         polygons: input.polygons,
+        detect: this.detectOptions(input.detectionThreshold),
       })
       .catch(mapEngineError);
     return {
@@ -43,15 +99,43 @@ export class SegmentationService {
       height: result.height,
       cacheHit: result.cacheHit,
       timings: result.timings,
-      objects: result.objects.map((masks, index) => {
-        const out = masks.map((m) => ({ rle: m.rle, bbox: m.bbox, area: m.area, score: m.score, polygons: m.polygons ?? null }));
-        out.sort((a, b) => b.score - a.score);
-        return { index, label: input.objects[index].label ?? null, mask: out[0], masks: out };
-      }),
+      phrases: phrases.map((phrase, i) => ({ phrase: input.phrases[i], objects: result.objects.filter((o) => o.group === i).map((o) => toObject(o, null)) })),
     };
   }
 
-  private async imageOf(input: SegmentImageInput): Promise<ImageSource> {
+  async segmentEverything(input: SegmentEverythingInput): Promise<SegmentEverythingPayload> {
+    const options = everythingOptions(input);
+    const image = await this.imageOf(input);
+    const r = await this.engine.segmentEverything({ model: this.modelName(input.model), image, options, polygons: input.polygons }).catch(mapEngineError);
+    return { model: this.modelName(input.model), width: image.width, height: image.height, masks: r.masks.map(toMask), candidates: r.candidates, cacheHit: r.cacheHit, timings: r.timings };
+  }
+
+  /** Starts segment-everything over a project's images as a job. */
+  async startBatch(input: StartBatchSegmentationInput, jobs: JobRunner, projectExists: (id: string) => Promise<unknown>): Promise<JobSnapshot> {
+    const options = everythingOptions(input);
+    await projectExists(input.projectId);
+    const model = await this.engine.model(this.modelName(input.model)).catch(mapEngineError);
+    const params: BatchSegmentationParams = { projectId: input.projectId, model: model.name, options };
+    return jobs.submit({ kind: 'BATCH_SEGMENTATION', projectId: input.projectId, params, device: model.device });
+  }
+
+  /** Masks stored for a media by batch segmentation, in their order. */
+  async storedMasks(mediaId: string): Promise<Mask[]> {
+    const rows = await this.prisma.mediaMask.findMany({ where: { mediaId }, orderBy: { index: 'asc' } });
+    return rows.map((r) => ({ rle: { size: [r.height, r.width], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH], area: r.area, score: r.score, polygons: null }));
+  }
+
+  private modelName(model?: string | null): string {
+    return model ?? this.config.models.defaultModel;
+  }
+
+  private detectOptions(threshold: number): DetectOptions {
+    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
+    return { ...DETECT_DEFAULTS, threshold };
+  }
+
+  /** The image of a request: a stored media, or inline base64 (not stored). */
+  async imageOf(input: { mediaId?: string | null; imageBase64?: string | null }): Promise<ImageSource> {
     const given = [input.mediaId, input.imageBase64].filter((v) => v != null).length;
     if (given !== 1) throw badInput('Give exactly one of mediaId and imageBase64', { field: 'input' });
     if (input.mediaId != null) return this.media.imageSource(await this.media.get(input.mediaId));

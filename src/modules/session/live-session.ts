@@ -1,5 +1,5 @@
 // A session's in-memory state: its tracker and its video's frame store. Disposable.
-import type { Tracker } from '../../engine/tracking/tracker.js';
+import type { FrameSource, Tracker } from '../../engine/tracking/tracker.js';
 import type { FrameStore } from '../../media/video-frames.js';
 
 export class LiveSession {
@@ -12,9 +12,13 @@ export class LiveSession {
     readonly id: string,
     readonly modelName: string,
     readonly tracker: Tracker,
-    readonly totalFrames: number,
+    readonly video: FrameSource,
     private readonly frames: FrameStore | null,
   ) {}
+
+  get totalFrames(): number {
+    return this.video.frameCount;
+  }
 
   touch(): void {
     this.lastActivity = Date.now();

@@ -21,6 +21,9 @@ export function sessionEventStream(
   return new Repeater<SessionEvent>(async (push, stop) => {
     const live = pubsub.subscribe('session:events', sessionId);
     const iterator = live[Symbol.asyncIterator]();
+    // The PubSub iterator attaches its listener on the first next(): ask now, before reading the
+    // database, or an event published in between would be lost.
+    let pending = iterator.next();
     stop.then(() => iterator.return?.());
     const sent = new Set<number>();
     if (jobId && replay) {
@@ -41,8 +44,9 @@ export function sessionEventStream(
       }
     }
     for (;;) {
-      const next = await iterator.next();
+      const next = await pending;
       if (next.done) break;
+      pending = iterator.next();
       const event = next.value;
       if (jobId && event.jobId !== jobId) continue;
       if (event.kind === 'FRAME') {

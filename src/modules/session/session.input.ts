@@ -1,4 +1,4 @@
-import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int } from 'type-graphql';
 import { Length, Max, Min } from 'class-validator';
 import { PageArgs } from '../common/connection.type.js';
 import { BoxInput, CoordinateSpace, PointInput } from '../segmentation/segmentation.input.js';
@@ -69,4 +69,12 @@ export class FrameMasksArgs {
   @Min(1)
   @Max(2000)
   limit: number;
+}
+
+@InputType({ description: 'A phrase on one frame: one new tracked object per instance found there.' })
+export class AddTextPromptInput {
+  @Field(() => ID) sessionId: string;
+  @Field(() => Int) frameIndex: number;
+  @Field() text: string;
+  @Field(() => Float, { defaultValue: 0.5 }) detectionThreshold: number;
 }

@@ -4,10 +4,11 @@ import type { SessionEvent as SessionEventPayload } from '../../events/topics.js
 import { toJob } from '../job/job.mapper.js';
 import { Job } from '../job/job.type.js';
 import { toFrameMasks } from './mask-rows.js';
-import { AddPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, RemoveObjectInput, SessionIdInput, SessionListArgs, StartSessionInput } from './session.input.js';
+import { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, RemoveObjectInput, SessionIdInput, SessionListArgs, StartSessionInput } from './session.input.js';
 import type { SessionRow } from './session.service.js';
 import {
   AddPromptPayload,
+  AddTextPromptPayload,
   CloseSessionPayload,
   FrameMasks,
   PropagatePayload,
@@ -43,6 +44,11 @@ export class SessionResolver {
   @Mutation(() => AddPromptPayload, { description: 'Prompts a new or existing object on a frame; returns the masks of all objects there.' })
   addPrompt(@Arg('input') input: AddPromptInput, @Ctx() ctx: Context) {
     return ctx.services.sessions.addPrompt(input);
+  }
+
+  @Mutation(() => AddTextPromptPayload, { description: 'A phrase on a frame creates one tracked object per instance found (needs a model with a grounding companion).' })
+  addTextPrompt(@Arg('input') input: AddTextPromptInput, @Ctx() ctx: Context) {
+    return ctx.services.sessions.addTextPrompt(input);
   }
 
   @Mutation(() => SessionPayload)

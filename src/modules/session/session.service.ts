@@ -22,10 +22,11 @@ import { mapMediaError } from '../media/media-errors.js';
 import type { MediaService } from '../media/media.service.js';
 import { MediaKind, type Media } from '../media/media.type.js';
 import { mapEngineError } from '../model/engine-errors.js';
-import { toPixelPrompt } from '../segmentation/prompt-validation.js';
+import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
+import { DETECT_DEFAULTS } from '../../engine/engine.js';
 import { LiveSession } from './live-session.js';
 import { rowsToFrames, toFrameMasks, toRows } from './mask-rows.js';
-import type { AddPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, SessionListArgs } from './session.input.js';
+import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, SessionListArgs } from './session.input.js';
 import { PropagationDirection, SessionStatus, type FrameMasks } from './session.type.js';
 
 /** Frames are kept on disk at most this large (the model input is 1024 anyway). */
@@ -191,7 +192,7 @@ export class SessionService {
     const model = await this.engine.model(session.modelName).catch(mapEngineError);
     const { source, store } = await this.frameSource(session.id, media);
     const tracker = createTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
-    const live = new LiveSession(session.id, session.modelName, tracker, source.frameCount, store);
+    const live = new LiveSession(session.id, session.modelName, tracker, source, store);
     try {
       const prompts = await this.prisma.prompt.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
       for (const p of prompts) {
@@ -308,6 +309,38 @@ export class SessionService {
         ...this.upserts(session.id, null, result, media),
       ]);
       return { session: await this.row(session.id), objectId, frame: toFrameMasks(result) };
+    });
+  }
+
+  /** A phrase on a frame: one new tracked object per instance the detector finds there. */
+  async addTextPrompt(input: AddTextPromptInput): Promise<{ session: SessionRow; objectIds: number[]; frame: FrameMasks }> {
+    const { session, live } = await this.usable(input.sessionId);
+    this.checkFrame(input.frameIndex, live, 'input.frameIndex');
+    const text = checkPhrase(input.text, 'input.text');
+    if (!Number.isFinite(input.detectionThreshold) || input.detectionThreshold < 0 || input.detectionThreshold > 1) {
+      throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
+    }
+    const media = await this.media.get(session.mediaId);
+    const model = await this.engine.model(session.modelName).catch(mapEngineError);
+    const [found] = await this.engine
+      .detect(model, live.video.frame(input.frameIndex), [text], { ...DETECT_DEFAULTS, threshold: input.detectionThreshold })
+      .catch(mapEngineError);
+    return live.exclusive(async () => {
+      const objectIds: number[] = [];
+      let result = { frameIndex: input.frameIndex, objects: [] } as Parameters<typeof toFrameMasks>[0];
+      for (const d of found) {
+        const s = await this.prisma.session.update({ where: { id: session.id }, data: { nextObjectId: { increment: 1 } } });
+        const objectId = s.nextObjectId - 1;
+        const prompt = { points: [], box: d.box };
+        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, false).catch(mapEngineError);
+        await this.prisma.$transaction([
+          this.prisma.trackedObject.create({ data: { sessionId: session.id, objectId, label: text } }),
+          this.prisma.prompt.create({ data: { sessionId: session.id, objectId, frameIndex: input.frameIndex, points: [], box: d.box, text } }),
+        ]);
+        objectIds.push(objectId);
+      }
+      if (found.length) await this.prisma.$transaction(this.upserts(session.id, null, result, media));
+      return { session: await this.row(session.id), objectIds, frame: toFrameMasks(result) };
     });
   }
 

@@ -81,6 +81,13 @@ export class AddPromptPayload {
 }
 
 @ObjectType()
+export class AddTextPromptPayload {
+  @Field(() => Session) session: Session;
+  @Field(() => [Int], { description: 'The objects created, one per instance found (empty when none)' }) objectIds: number[];
+  @Field(() => FrameMasks, { description: 'Masks of all objects on the frame' }) frame: FrameMasks;
+}
+
+@ObjectType()
 export class CloseSessionPayload {
   @Field(() => Session) session: Session;
   @Field(() => Float, { description: 'Bytes of model state released' }) freedBytes: number;

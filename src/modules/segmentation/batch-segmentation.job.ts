@@ -1,0 +1,60 @@
+// The BATCH_SEGMENTATION job: segment everything on every image of a project, storing each
+// image's masks (replacing earlier ones) as it goes; returns how it ended (handlers do not throw).
+import { randomUUID } from 'node:crypto';
+import type { Prisma } from '../../db/database.js';
+import { PRIORITY_BACKGROUND } from '../../engine/device-queue.js';
+import type { Engine } from '../../engine/engine.js';
+import { EngineError } from '../../engine/engine-error.js';
+import type { EverythingOptions } from '../../engine/everything.js';
+import type { JobHandler } from '../../jobs/job-handler.js';
+import type { MediaService } from '../media/media.service.js';
+import { MediaKind, type Media } from '../media/media.type.js';
+
+export interface BatchSegmentationParams {
+  projectId: string;
+  model: string;
+  options: EverythingOptions;
+}
+
+export function batchSegmentationJob(prisma: Prisma, engine: Engine, media: MediaService): JobHandler {
+  return async ({ job, signal, progress }) => {
+    const params = (job as unknown as { params: BatchSegmentationParams }).params;
+    const images = (await prisma.media.findMany({ where: { projectId: params.projectId, kind: MediaKind.IMAGE }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })) as Media[];
+    await progress({ framesDone: 0, framesTotal: images.length, message: `${images.length} images` });
+    let masks = 0;
+    for (let i = 0; i < images.length; i++) {
+      if (signal.aborted) return { status: 'CANCELLED', message: `cancelled after ${i} images` };
+      const m = images[i];
+      try {
+        const r = await engine.segmentEverything({ model: params.model, image: media.imageSource(m), options: params.options, polygons: false, priority: PRIORITY_BACKGROUND });
+        await prisma.$transaction([
+          prisma.mediaMask.deleteMany({ where: { mediaId: m.id } }),
+          prisma.mediaMask.createMany({
+            data: r.masks.map((k, index) => ({
+              id: randomUUID(),
+              mediaId: m.id,
+              jobId: job.id,
+              index,
+              height: k.rle.size[0],
+              width: k.rle.size[1],
+              counts: k.rle.counts,
+              bboxX: k.bbox[0],
+              bboxY: k.bbox[1],
+              bboxW: k.bbox[2],
+              bboxH: k.bbox[3],
+              area: k.area,
+              score: k.score,
+            })),
+          }),
+        ]);
+        masks += r.masks.length;
+      } catch (err) {
+        if (signal.aborted) return { status: 'CANCELLED' };
+        const code = err instanceof EngineError ? (err.code === 'MODEL_UNAVAILABLE' || err.code === 'MODEL_NOT_FOUND' ? 'MODEL_UNAVAILABLE' : 'INFERENCE_FAILED') : 'INTERNAL';
+        return { status: 'FAILED', error: { code, message: `image ${m.id}: ${(err as Error).message}`, retryable: true, hint: 'Images done so far keep their masks; start the job again.' } };
+      }
+      await progress({ framesDone: i + 1, message: `image ${i + 1} of ${images.length}` });
+    }
+    return { status: 'COMPLETED', result: { images: images.length, masks }, message: `${masks} masks on ${images.length} images` };
+  };
+}
