@@ -58,7 +58,7 @@ export async function startApp(config: Config, log: Logger = pino({ level: confi
     disposers.push(() => services.runner.dispose());
     await services.runner.recover();
     const schema = await createSchema();
-    const http = await startHttpServer({ config, schema, services, prisma: db.prisma, log });
+    const http = await startHttpServer({ config, schema, services, prisma: db.prisma, engine, log });
     disposers.push(() => http.dispose());
     return { config, log, db, engine, services, http, url: http.url, dispose };
   } catch (err) {

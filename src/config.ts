@@ -47,6 +47,11 @@ const schema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
   INTROSPECTION: bool.optional(),
+  QUERY_MAX_DEPTH: int(12, 1, 1000),
+  QUERY_MAX_ALIASES: int(30, 0, 100_000),
+  QUERY_MAX_COST: int(20_000, 1),
+  WS_CONNECTION_INIT_TIMEOUT_MS: int(10_000, 100),
+  WS_MAX_SUBSCRIPTIONS: int(50, 1, 100_000),
 });
 
 export type Env = z.input<typeof schema>;
@@ -82,6 +87,8 @@ export interface Config {
   redisUrl?: string;
   shutdownGraceMs: number;
   introspection: boolean;
+  query: { maxDepth: number; maxAliases: number; maxCost: number };
+  ws: { connectionInitTimeoutMs: number; maxSubscriptions: number };
 }
 
 export class ConfigError extends Error {
@@ -139,5 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+    query: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxCost: e.QUERY_MAX_COST },
+    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS },
   };
 }

@@ -36,7 +36,11 @@ export class DeviceQueues {
           timer = setTimeout(() => reject(new EngineError('INFERENCE_TIMEOUT', `Inference exceeded its ${timeoutMs} ms deadline`)), left);
         });
         try {
-          return await Promise.race([fn(), timeout]);
+          const result = await Promise.race([fn(), timeout]);
+          // onnxruntime-node runs a session on the main thread: the timer cannot fire during a
+          // run, so a run that ended past the deadline is refused here.
+          if (Date.now() > deadline) throw new EngineError('INFERENCE_TIMEOUT', `Inference exceeded its ${timeoutMs} ms deadline`);
+          return result;
         } finally {
           clearTimeout(timer);
         }

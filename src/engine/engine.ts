@@ -76,6 +76,8 @@ export class Engine {
   /** Encoder runs since start: lets tests and metrics see the cache at work. */
   encoderRuns = 0;
   private readonly grounding: TextGrounding;
+  /** Called with the time of each inference stage (metrics hook). */
+  observe: (model: string, stage: 'encode' | 'decode' | 'detect', ms: number) => void = () => {};
 
   private constructor(
     readonly registry: ModelRegistry,
@@ -135,7 +137,9 @@ export class Engine {
         geometry: resizeGeometry(pre, image.width, image.height),
       };
     });
-    return { embedding, hit, encodeMs: hit ? 0 : performance.now() - started };
+    const encodeMs = hit ? 0 : performance.now() - started;
+    if (!hit) this.observe(model.name, 'encode', encodeMs);
+    return { embedding, hit, encodeMs };
   }
 
   async segment(req: SegmentRequest): Promise<SegmentResult> {
@@ -154,6 +158,8 @@ export class Engine {
       ? await model.family.decode(model, embedding, plan.map((p) => p.prompt), { multimask: req.multimask, threshold: req.threshold }, this.runner(model, req.priority))
       : [];
     const decodeMs = performance.now() - decodeStarted;
+    this.observe(model.name, 'decode', decodeMs);
+    if (phrases.length) this.observe(model.name, 'detect', detectMs);
     const postStarted = performance.now();
     const objects: SegmentedObject[] = [];
     candidates.forEach((c, i) => {
@@ -189,10 +195,21 @@ export class Engine {
     const grid = gridPrompts(req.image.width, req.image.height, req.options.pointsPerSide);
     const decodeStarted = performance.now();
     const all: MaskCandidate[] = [];
-    for (let i = 0; i < grid.length; i += req.options.pointsPerBatch) {
-      const batch = grid.slice(i, i + req.options.pointsPerBatch);
+    // Masks that pass the filters so far: later grid points inside one are skipped (skipCovered).
+    const covering: BinaryMask[] = [];
+    const covered = (p: ObjectPrompt) => {
+      const { x, y } = p.points[0];
+      return covering.some((m) => m.data[Math.min(m.height - 1, Math.floor(y)) * m.width + Math.min(m.width - 1, Math.floor(x))] === 1);
+    };
+    for (let i = 0; i < grid.length; ) {
+      const batch: ObjectPrompt[] = [];
+      for (; i < grid.length && batch.length < req.options.pointsPerBatch; i++) if (!req.options.skipCovered || !covered(grid[i])) batch.push(grid[i]);
+      if (!batch.length) break;
       const out = await model.family.decode(model, embedding, batch, { multimask: true, threshold: 0 }, this.runner(model, req.priority ?? PRIORITY_BACKGROUND));
       for (const c of out) all.push(...c);
+      if (req.options.skipCovered) {
+        for (const k of filterCandidates(out.flat(), (c) => maskBbox(c.mask), (c) => maskArea(c.mask), { ...req.options, boxNmsThreshold: 1 })) covering.push(k.candidate.mask);
+      }
     }
     const kept = filterCandidates(all, (c) => maskBbox(c.mask), (c) => maskArea(c.mask), req.options);
     const decodeMs = performance.now() - decodeStarted;

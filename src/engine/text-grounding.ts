@@ -36,7 +36,7 @@ export class TextGrounding {
     if (!t) {
       const files = model.manifest.files;
       if (!files.vocab || !files.merges) return Promise.reject(new EngineError('MODEL_UNAVAILABLE', `Grounding model "${model.name}" lists no vocab/merges files`));
-      t = ClipTokenizer.load(path.join(model.dir, files.vocab), path.join(model.dir, files.merges));
+      t = ClipTokenizer.load(path.join(model.dir, files.vocab), path.join(model.dir, files.merges), { padId: model.manifest.text?.padId ?? 0 });
       t.catch(() => this.tokenizers.delete(model.name));
       this.tokenizers.set(model.name, t);
     }
@@ -51,7 +51,7 @@ export class TextGrounding {
     try {
       tokens = tokenizer.encodeBatch(phrases, maxLength);
     } catch (err) {
-      if (err instanceof TokenizerError) throw new EngineError('BAD_PROMPT', `A phrase is too long for model "${grounding.name}" (at most ${maxLength - 2} tokens): ${err.message}`);
+      if (err instanceof TokenizerError && err.code === 'TOO_LONG') throw new EngineError('BAD_PROMPT', `A phrase is too long for model "${grounding.name}" (at most ${maxLength - 2} tokens): ${err.message}`);
       throw err;
     }
     const pixels = await preprocess(await image.pixels(), grounding.manifest.preprocessing, image.width, image.height);

@@ -7,7 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -17,6 +17,9 @@ import { createLoaders } from '../db/loaders.js';
 import type { Services } from '../services.js';
 import type { Context } from './context.js';
 import { formatError } from './format-error.js';
+import { Metrics } from './metrics.js';
+import { queryLimitRules } from './query-limits.js';
+import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
 
 export interface HttpServer {
@@ -31,6 +34,7 @@ export async function startHttpServer(opts: {
   schema: GraphQLSchema;
   services: Services;
   prisma: Prisma;
+  engine: Engine;
   log: Logger;
 }): Promise<HttpServer> {
   const { config, schema, services, prisma, log } = opts;
@@ -40,11 +44,41 @@ export async function startHttpServer(opts: {
   const context = (requestId: string): Context => ({ requestId, services, loaders: createLoaders(prisma) });
   const production = config.env === 'production';
 
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const limitRules = queryLimitRules(config.query);
+  const metrics = new Metrics(opts.engine, services);
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: Math.ceil(config.media.maxBytes * 1.37) + 65536 });
+  // Operations in flight per socket (the cap on subscriptions per connection).
+  const active = new WeakMap<object, Set<string>>();
   const ws = useServer(
     {
       schema,
+      connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
       context: () => context(randomUUID()),
+      onSubscribe: (ctx, id, payload) => {
+        const ops = active.get(ctx.extra.socket) ?? new Set<string>();
+        active.set(ctx.extra.socket, ops);
+        if (ops.size >= config.ws.maxSubscriptions) {
+          return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations at once on one connection`, { extensions: { code: 'RESOURCE_EXHAUSTED', retryable: true } })];
+        }
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...limitRules]);
+        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        ops.add(id);
+        metrics.subscriptions++;
+        return undefined;
+      },
+      onComplete: (ctx, id) => {
+        if (active.get(ctx.extra.socket)?.delete(id)) metrics.subscriptions--;
+      },
+      onClose: (ctx) => {
+        metrics.subscriptions -= active.get(ctx.extra.socket)?.size ?? 0;
+        active.delete(ctx.extra.socket);
+      },
       onError: (_ctx, id, _payload, errors) => log.warn({ id, errors: errors.map((e) => e.message) }, 'graphql-ws operation failed'),
     },
     wss,
@@ -54,6 +88,7 @@ export async function startHttpServer(opts: {
     schema,
     introspection: config.introspection,
     csrfPrevention: true,
+    validationRules: limitRules,
     includeStacktraceInErrorResponses: !production,
     formatError: formatError(production),
     plugins: [
@@ -68,6 +103,9 @@ export async function startHttpServer(opts: {
           return {
             async willSendResponse(rc) {
               const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+              const labels = { operation: rc.operationName ?? 'anonymous', type: rc.operation?.operation ?? 'invalid' };
+              metrics.requests.inc({ ...labels, outcome: errors?.length ? String(errors[0]) : 'ok' });
+              metrics.latency.observe(labels, (performance.now() - started) / 1000);
               log.info({ requestId: rc.contextValue.requestId, op: rc.operationName ?? rc.operation?.operation, ms: Math.round(performance.now() - started), errors }, 'graphql');
             },
             async didEncounterErrors(rc) {
@@ -80,6 +118,9 @@ export async function startHttpServer(opts: {
   });
   await apollo.start();
 
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.use(httpRoutes(services, Math.max(config.media.maxBytes, config.media.videoMaxBytes), (err) => log.error({ err }, 'http route failed')));
   app.use(
     '/graphql',

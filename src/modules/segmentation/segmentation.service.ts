@@ -33,7 +33,7 @@ function toObject(o: EngineObject, label: string | null): SegmentedObject {
 }
 
 /** Validated segment-everything options; an over-large grid is refused. */
-export function everythingOptions(input: { [K in 'pointsPerSide' | 'predIouThreshold' | 'stabilityThreshold' | 'boxNmsThreshold' | 'minArea']?: number | null }): EverythingOptions {
+export function everythingOptions(input: { [K in 'pointsPerSide' | 'predIouThreshold' | 'stabilityThreshold' | 'boxNmsThreshold' | 'minArea']?: number | null } & { skipCovered?: boolean | null }): EverythingOptions {
   const given = Object.fromEntries(Object.entries(input).filter(([k, v]) => v != null && k in EVERYTHING_DEFAULTS));
   const o = { ...EVERYTHING_DEFAULTS, ...given } as EverythingOptions;
   if (!Number.isInteger(o.pointsPerSide) || o.pointsPerSide < 1 || o.pointsPerSide > MAX_POINTS_PER_SIDE) {
