@@ -57,6 +57,10 @@ export async function startApp(config: Config, log: Logger = pino({ level: confi
     disposers.push(() => services.sessions.dispose());
     disposers.push(() => services.runner.dispose());
     await services.runner.recover();
+    // One process owns the embedded database, so every unreferenced file is an orphan; with a
+    // shared PostgreSQL, spare recent files that another instance may be about to reference.
+    const orphans = await services.media.sweepOrphans(db.kind === 'pglite' ? 0 : 10 * 60_000);
+    if (orphans) log.warn({ orphans }, 'removed stored files no media referred to (left by an interrupted write)');
     const schema = await createSchema();
     const http = await startHttpServer({ config, schema, services, prisma: db.prisma, engine, log });
     disposers.push(() => http.dispose());

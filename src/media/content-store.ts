@@ -185,6 +185,28 @@ export class ContentStore {
    * With several processes sharing one store, pass olderThanMs so that in-flight writes of the
    * others survive. Returns how many files were removed.
    */
+  /** Every stored file, as relPaths, with its modification time (temp files excluded). */
+  async list(): Promise<{ relPath: string; mtimeMs: number }[]> {
+    const out: { relPath: string; mtimeMs: number }[] = [];
+    const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return;
+        throw err;
+      }
+      for (const ent of entries) {
+        const full = path.join(dir, ent.name);
+        const r = rel ? `${rel}/${ent.name}` : ent.name;
+        if (depth < 2 && ent.isDirectory() && SHARD.test(ent.name)) await walk(full, r, depth + 1);
+        else if (depth === 2 && ent.isFile() && !ent.name.startsWith(TEMP_PREFIX)) out.push({ relPath: r, mtimeMs: (await stat(full)).mtimeMs });
+      }
+    };
+    await walk(this.root, '', 0);
+    return out;
+  }
+
   async sweepTemp(opts: { olderThanMs?: number } = {}): Promise<number> {
     const olderThan = opts.olderThanMs ?? 0;
     const now = Date.now();

@@ -1,6 +1,6 @@
 // SIGKILL mid-propagation, then start again on the same data: no job is left RUNNING, the
 // session reopens from its stored prompts, and the masks stored before the kill stay readable.
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
@@ -37,6 +37,13 @@ it('a server killed mid-propagation restarts with no job RUNNING and the session
   expect(await first.kill('SIGKILL')).toBe(null);
   await client.dispose().catch(() => undefined);
 
+  // What a kill during a media write leaves: bytes without a row, and a temp file.
+  const shard = path.join(dataDir, 'media', 'ff', 'ee');
+  await mkdir(shard, { recursive: true });
+  const orphan = path.join(shard, `ffee${'0'.repeat(60)}.png`);
+  await writeFile(orphan, 'bytes whose row was never written');
+  await writeFile(path.join(shard, '.tmp-interrupted'), 'half');
+
   const second = await spawnServer(env);
   try {
     const gql2 = httpClient(second.url);
@@ -60,7 +67,16 @@ it('a server killed mid-propagation restarts with no job RUNNING and the session
     expect(done.status).toBe('COMPLETED');
     expect((await gql2.request(SessionDocument, { id: s.id })).session.live).toBe(true);
     expect(second.output()).toMatch(/recovered jobs of an earlier process/);
+    expect(await readdir(shard)).toEqual([]);
+    const kept = await srvMediaFiles(dataDir);
+    expect(kept.length).toBeGreaterThanOrEqual(2); // the video and its thumbnail
+    expect(second.output()).toMatch(/removed stored files no media referred to/);
   } finally {
     await second.kill('SIGTERM');
   }
 });
+
+async function srvMediaFiles(dataDir: string): Promise<string[]> {
+  const all = await readdir(path.join(dataDir, 'media'), { recursive: true, withFileTypes: true });
+  return all.filter((e) => e.isFile()).map((e) => e.name);
+}

@@ -180,6 +180,24 @@ export class MediaService {
     }
   }
 
+  /**
+   * Removes stored files no media row refers to: left when a process died between writing the
+   * bytes and inserting the row. Files younger than minAgeMs are spared (another process may be
+   * about to insert their row).
+   */
+  async sweepOrphans(minAgeMs = 0): Promise<number> {
+    const rows = await this.prisma.media.findMany({ select: { storagePath: true, thumbnailPath: true } });
+    const referenced = new Set(rows.flatMap((r) => [r.storagePath, r.thumbnailPath]).filter((p): p is string => !!p));
+    const now = Date.now();
+    let removed = 0;
+    for (const f of await this.store.list()) {
+      if (referenced.has(f.relPath) || now - f.mtimeMs < minAgeMs) continue;
+      await this.store.remove(f.relPath).catch(() => undefined);
+      removed++;
+    }
+    return removed;
+  }
+
   /** Where a media's bytes are on disk (ffmpeg reads files). */
   filePath(media: Pick<Media, 'storagePath'>): string {
     return this.store.path(media.storagePath);
