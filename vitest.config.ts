@@ -11,6 +11,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at a time on two cores: much of an integration test waits on I/O (database,
+    // ffmpeg, sockets) rather than the CPU.
+    maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
   },
 });
