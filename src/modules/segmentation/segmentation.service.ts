@@ -14,6 +14,7 @@ import { DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObje
 import { EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/everything.js';
 import type { DetectOptions } from '../../engine/text-grounding.js';
 import { checkPhrase } from './prompt-validation.js';
+import { rowToMask } from './mask.mapper.js';
 import type { SegmentEverythingInput, SegmentImageInput, SegmentPhrasesInput, StartBatchSegmentationInput } from './segmentation.input.js';
 import type { Prisma } from '../../db/database.js';
 import type { JobSnapshot } from '../../events/topics.js';
@@ -122,7 +123,7 @@ export class SegmentationService {
   /** Masks stored for a media by batch segmentation, in their order. */
   async storedMasks(mediaId: string): Promise<Mask[]> {
     const rows = await this.prisma.mediaMask.findMany({ where: { mediaId }, orderBy: { index: 'asc' } });
-    return rows.map((r) => ({ rle: { size: [r.height, r.width], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH], area: r.area, score: r.score, polygons: null }));
+    return rows.map(rowToMask);
   }
 
   private modelName(model?: string | null): string {

@@ -3,6 +3,7 @@ import { compressCounts } from '../../engine/masks/coco-rle.js';
 import type { StoredMask } from '../../engine/tracking/frame-memory.js';
 import type { FrameResult } from '../../engine/tracking/tracker.js';
 import type { FrameMasks } from './session.type.js';
+import { rowToMask } from '../segmentation/mask.mapper.js';
 
 export interface FrameMaskRow {
   sessionId: string;
@@ -58,7 +59,7 @@ export function rowsToFrames(rows: FrameMaskRow[]): FrameMasks[] {
     if (!f) byFrame.set(r.frameIndex, (f = { frameIndex: r.frameIndex, objects: [] }));
     f.objects.push({
       objectId: r.objectId,
-      mask: r.area > 0 ? { rle: { size: [r.height, r.width], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH], area: r.area, score: r.score, polygons: null } : null,
+      mask: r.area > 0 ? rowToMask(r) : null,
     });
   }
   return [...byFrame.values()].sort((a, b) => a.frameIndex - b.frameIndex);
