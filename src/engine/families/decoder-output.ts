@@ -13,14 +13,16 @@ export function lowResSize(manifest: ModelManifest): [number, number] {
 }
 
 /**
- * Splits [N, M, h, w] masks into per-object candidates. `toMask` turns one mask's logits (a view,
+ * Splits [N, M, h, w] masks into per-object candidates (all of them with multimask, else the one
+ * with the highest predicted IoU). `toMask` turns one mask's logits (a view,
  * not a copy) into a binary mask of the image; `lowRes` supplies the low-res logits to keep.
  */
 export function readCandidates(
   masks: ort.Tensor,
   scores: ort.Tensor,
   toMask: (logits: Float32Array, h: number, w: number) => BinaryMask,
-  lowRes?: ort.Tensor,
+  lowRes: ort.Tensor | undefined,
+  multimask: boolean,
 ): MaskCandidate[][] {
   const [n, m, h, w] = masks.dims as number[];
   const data = masks.data as Float32Array;
@@ -31,7 +33,11 @@ export function readCandidates(
   const result: MaskCandidate[][] = [];
   for (let i = 0; i < n; i++) {
     const cands: MaskCandidate[] = [];
+    // Without multimask only the best-scored mask is returned: upsample just that one.
+    let best = 0;
+    for (let j = 1; j < m; j++) if (iou[i * m + j] > iou[i * m + best]) best = j;
     for (let j = 0; j < m; j++) {
+      if (!multimask && j !== best) continue;
       const k = i * m + j;
       cands.push({
         mask: toMask(data.subarray(k * h * w, (k + 1) * h * w), h, w),

@@ -42,6 +42,7 @@ export const samFamily: ImageFamily = {
         out.iou_predictions as ort.Tensor,
         (logits, h, w) => thresholdMask(logits, w, h, opts.threshold),
         out.low_res_masks as ort.Tensor,
+        opts.multimask,
       );
       results.push(cands);
     }

@@ -56,6 +56,8 @@ export const sam2Family: ImageFamily = {
         height: emb.height,
         threshold: opts.threshold,
       }),
+      undefined,
+      opts.multimask,
     );
   },
 };
