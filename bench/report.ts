@@ -1,0 +1,187 @@
+// The machine, and the results as JSON (bench/results/latest.json) and Markdown (latest.md).
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import type { ImageResult } from './image.bench.js';
+import type { MasksResult } from './masks.bench.js';
+import type { MemoryResult } from './memory.bench.js';
+import { fmt, fmtFigure, type Figure } from './lib/stats.js';
+import type { VideoResult } from './video.bench.js';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  onnxruntimeNode: string;
+  ortThreads: string;
+  loadAverageAtStart: number[];
+}
+
+export interface Report {
+  generatedAt: string;
+  command: string;
+  durationSec: number;
+  machine: Machine;
+  setup: Record<string, string>;
+  /** os.loadavg() (1, 5, 15 min) when each figure started and at the end: how busy the shared machine was. */
+  loadAverages: Record<string, number[]>;
+  image?: ImageResult;
+  video?: VideoResult;
+  memory?: MemoryResult;
+  memoryError?: string;
+  masks?: MasksResult;
+  notes: string[];
+}
+
+function packageVersion(name: string): string {
+  try {
+    return JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machine(): Machine {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    onnxruntimeNode: packageVersion('onnxruntime-node'),
+    ortThreads: 'ORT default (ENGINE_THREADS=0), sequential execution, graph optimisation "all", CPU provider',
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+const row = (label: string, f: Figure | undefined, note = '') =>
+  f ? `| ${label} | ${f.n ? fmt(f.median) : 'n/a'} | ${f.n ? fmt(f.min) : ''} | ${f.n ? fmt(f.max) : ''} | ${f.unit === 'x' ? '×' : f.unit} | ${note} |` : '';
+const HEAD = '| figure | median | min | max | unit | what |\n| --- | ---: | ---: | ---: | --- | --- |';
+
+export function markdown(r: Report): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push('# maskql benchmarks: latest results', '');
+  out.push(`Generated ${r.generatedAt} by \`${r.command}\` in ${fmt(r.durationSec, 0)} s. Figures are median, min and max over the rounds; variants compared with each other were interleaved round by round, and ratios are taken per round (paired) before the median.`, '');
+  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; onnxruntime-node ${m.onnxruntimeNode} (${m.ortThreads}). Load average at start: ${m.loadAverageAtStart.join(' ')} (the machine is shared: absolute numbers are noisy, compare medians and paired ratios).`, '');
+  for (const [k, v] of Object.entries(r.setup)) out.push(`- ${k}: ${v}`);
+  out.push(`- load average (1, 5, 15 min) at the start of each figure: ${Object.entries(r.loadAverages).map(([k, v]) => `${k} ${v.join(' ')}`).join('; ')}`);
+  out.push('');
+
+  if (r.image) {
+    const i = r.image;
+    const f = i.figures;
+    out.push(`## 1. Image segmentation (model \`${i.model}\`, ${i.image}, ${i.objects} objects of one click each, ${i.rounds} rounds)`, '');
+    out.push(HEAD);
+    out.push(row('encoder run', f.encoderMs, 'raw ORT session.run on the pre-made input tensor'));
+    out.push(row('decoder run', f.decoderMs, 'raw ORT session.run(s) on pre-made tensors, all objects'));
+    out.push(row('model alone (encoder + decoder)', f.modelMs, 'the reference for the overhead ratios'));
+    out.push(row('preprocess (not in the model figure)', f.preprocessMs, 'PNG decode + resize to 1024² (sharp) + normalise to float32 NCHW'));
+    out.push(row('engine.segment, uncached', f.engineUncachedMs, 'cache cleared: decode, preprocess, encoder, decoder, masks'));
+    out.push(row('engine.segment, cached', f.engineCachedMs, 'embedding from the cache: decoder + masks'));
+    out.push(row('GraphQL segmentImage, uncached', f.graphqlUncachedMs, 'HTTP round trip, mediaId of the uploaded PNG'));
+    out.push(row('GraphQL segmentImage, cached', f.graphqlCachedMs, 'same request again'));
+    out.push(row('overhead uncached (GraphQL / model)', f.overheadUncached, 'per round'));
+    out.push(row('added ms uncached (GraphQL − model)', f.addedMsUncached, 'per round'));
+    out.push(row('overhead cached (GraphQL cached / decoder)', f.overheadCached, 'per round'));
+    out.push(row('added ms cached (GraphQL cached − decoder)', f.addedMsCached, 'per round'));
+    out.push(row('engine overhead uncached (engine / model)', f.engineOverheadUncached, 'per round'));
+    out.push(row('cache speed-up, GraphQL (uncached / cached)', f.cacheSpeedupGraphql, 'per round'));
+    out.push(row('cache speed-up, engine (uncached / cached)', f.cacheSpeedupEngine, 'per round'));
+    const t = i.serverTimings;
+    out.push('', 'Inside the GraphQL requests (the `timings` the server returns):', '', HEAD);
+    out.push(row('uncached: encodeMs', t.uncachedEncodeMs, 'image read + decode + preprocess + encoder, through the device queue'));
+    out.push(row('uncached: decodeMs', t.uncachedDecodeMs, 'decoder run + logits upsampled to the returned masks'));
+    out.push(row('uncached: postprocessMs', t.uncachedPostprocessMs, 'RLE, bbox, area of the chosen masks'));
+    out.push(row('uncached: totalMs', t.uncachedTotalMs, 'engine.segment as the service called it'));
+    out.push(row('cached: totalMs', t.cachedTotalMs, ''));
+    out.push('');
+  }
+
+  if (r.video) {
+    const v = r.video;
+    out.push(`## 2. Propagation (${v.video}, ${v.objects} objects clicked on frame 0, FORWARD, ${v.rounds} rounds, embedding cache cleared before each run)`, '');
+    out.push('| model | tracker | GraphQL end-to-end fps | raw tracker loop fps | GraphQL / raw | GraphQL ms/frame | raw ms/frame | added ms/frame |');
+    out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const x of v.models) {
+      const f = x.figures;
+      out.push(`| \`${x.model}\` | ${x.tracker} | ${fmtFigure(f.graphqlFps)} | ${fmtFigure(f.rawFps)} | ${fmtFigure(f.ratio)} | ${fmtFigure(f.graphqlMsPerFrame)} | ${fmtFigure(f.rawMsPerFrame)} | ${fmtFigure(f.addedMsPerFrame)} |`);
+    }
+    out.push('', 'Where the raw loop spends a frame (ONNX Runtime session.run timed per graph; "other" is the rest: frame read, preprocessing, prompt and memory tensors, mask upsampling, RLE):', '');
+    out.push('| model | raw: ORT ms/frame | raw: other ms/frame | ORT by graph (ms/frame, median) | GraphQL: recordFrame ms/frame |', '| --- | ---: | ---: | --- | ---: |');
+    for (const x of v.models) {
+      const graphs = Object.entries(x.rawOrtByGraph).map(([g, f]) => `${g} ${fmt(f.median)}`).join(', ');
+      out.push(`| \`${x.model}\` | ${fmtFigure(x.figures.rawOrtMsPerFrame)} | ${fmtFigure(x.figures.rawOtherMsPerFrame)} | ${graphs} | ${fmtFigure(x.figures.graphqlRecordFrameMsPerFrame)} |`);
+    }
+    out.push('', 'CPU time of the process per frame (user + system, every thread: ORT\'s, libvips\', PGlite\'s), less sensitive than wall time to what else runs on the machine:', '');
+    out.push('| model | GraphQL CPU ms/frame | raw CPU ms/frame | added CPU ms/frame |', '| --- | ---: | ---: | ---: |');
+    for (const x of v.models) out.push(`| \`${x.model}\` | ${fmtFigure(x.figures.graphqlCpuMsPerFrame)} | ${fmtFigure(x.figures.rawCpuMsPerFrame)} | ${fmtFigure(x.figures.addedCpuMsPerFrame)} |`);
+    out.push('', '"recordFrame" is SessionService.recordFrame in the GraphQL runs: the frame\'s masks upserted in one database transaction (PGlite), then published.');
+    for (const s of v.skipped) out.push('', `Skipped \`${s.model}\`: ${s.reason}`);
+    out.push('', 'GraphQL: from sending the propagate mutation to the COMPLETED event on a graphql-ws client subscribed to sessionEvents(sessionId, jobId, replay: true) (job queue, one database transaction and one PubSub event per frame, progress, serialisation, WebSocket). Raw: the same session\'s tracker iterated in process (frames read from the same decoded frame store, masks encoded as RLE, nothing stored or sent). Cells are median (min–max).', '');
+  }
+
+  if (r.memory) {
+    const x = r.memory;
+    const label = x.complete ? '' : ` — INCOMPLETE: ${x.framesDone} of ${x.framesRequested} frames (${x.status})`;
+    out.push(`## 3. Memory while tracking a long video (model \`${x.model}\`, tracker ${x.tracker}, ${x.video}, one disc prompted on frame 0, FORWARD through GraphQL; one run${label})`, '');
+    out.push('| figure | value |', '| --- | ---: |');
+    out.push(`| frames propagated | ${x.framesDone} of ${x.framesRequested} (${x.status}) |`);
+    out.push(`| propagation fps (mutation to terminal event) | ${fmt(x.fps)} fps (${fmt(x.seconds)} s) |`);
+    for (const ph of x.phases) out.push(`| before (after a forced GC): ${ph.phase} | RSS ${fmt(ph.rssMiB)} MiB, heapUsed ${fmt(ph.heapUsedMiB)} MiB, arrayBuffers ${fmt(ph.arrayBuffersMiB)} MiB |`);
+    out.push(`| peak RSS (100 ms samples) | ${fmt(x.peakRssMiB)} MiB |`);
+    if (x.rss95PctOfPeakAt) out.push(`| RSS first at 95 % of its peak | after ${x.rss95PctOfPeakAt.frames} frames (${fmt(x.rss95PctOfPeakAt.seconds)} s) |`);
+    out.push(`| peak heapUsed | ${fmt(x.peakHeapUsedMiB)} MiB |`);
+    for (const c of x.checkpoints) out.push(`| at frame ${c.frames} (${fmt(c.seconds)} s) | RSS ${fmt(c.rssMiB)} MiB, heapUsed ${fmt(c.heapUsedMiB)} MiB, arrayBuffers ${fmt(c.arrayBuffersMiB)} MiB |`);
+    if (x.rssGrowthPer1000MiB != null) out.push(`| growth per 1000 frames (first to last checkpoint) | RSS ${fmt(x.rssGrowthPer1000MiB)} MiB, heapUsed ${fmt(x.heapGrowthPer1000MiB ?? NaN)} MiB |`);
+    out.push(`| frame store on disk when the job ended | ${fmt(x.frameStore.apparentMiB)} MiB (${fmt(x.frameStore.allocatedMiB)} MiB allocated; ${x.frameStore.framesStored} frames of ${fmt(x.frameStore.perFrameKiB)} KiB raw RGB; ${x.frameStore.files} file) |`);
+    out.push(`| database on disk after the run (PGlite) | ${fmt(x.databaseMiB)} MiB |`);
+    out.push(`| embedding cache at the end | ${fmt(x.embeddingCacheMiB)} MiB |`);
+    if (x.sessionMemoryBytesMiB != null) out.push(`| session memoryBytes (tracker state) at the end | ${fmt(x.sessionMemoryBytesMiB)} MiB |`);
+    out.push('', 'RSS is the server process with the graphql-ws client in it; ffmpeg (decoding into the frame store) is a separate process and not counted. The 100 ms trace is in latest.json (`memory.trace`: seconds, frames, RSS MiB, heapUsed MiB).', '');
+  } else if (r.memoryError) {
+    out.push('## 3. Memory while tracking a long video', '', `Not measured: ${r.memoryError}`, '');
+  }
+
+  if (r.masks) {
+    const k = r.masks;
+    const f = k.figures;
+    out.push(`## 4. Mask post-processing (${k.low} → ${k.out}, ${fmt(k.megapixels)} MP, ${fmt(k.foreground * 100)} % foreground, ${k.rounds} rounds)`, '');
+    out.push(HEAD);
+    out.push(row('logitsToMask', f.logitsToMaskMs, 'bilinear upsample + threshold, one pass'));
+    out.push(row('encodeRle', f.encodeRleMs, `COCO RLE, ${k.rleChars} chars of counts`));
+    out.push(row('logitsToMask + encodeRle', f.totalMs, ''));
+    out.push(row('logitsToMask per megapixel', f.logitsToMaskMsPerMP, ''));
+    out.push(row('encodeRle per megapixel', f.encodeRleMsPerMP, ''));
+    out.push(row('logitsToMask + encodeRle per megapixel', f.totalMsPerMP, ''));
+    out.push(row('maskBbox + maskArea', f.bboxAndAreaMs, 'the two other full-size passes of describeMask'));
+    out.push(row('describeMask (RLE + bbox + area)', f.describeMaskMs, 'per mask returned'));
+    out.push(row('logitsToMask with a SAM crop', f.logitsToMaskCropMs, 'longest-side resize + padding: 256x144 of the grid'));
+    out.push('');
+  }
+
+  if (r.notes.length) {
+    out.push('## Notes', '');
+    for (const n of r.notes) out.push(`- ${n}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export async function writeReport(r: Report, dir: string): Promise<{ json: string; md: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = path.join(dir, 'latest.json');
+  const md = path.join(dir, 'latest.md');
+  await writeFile(json, JSON.stringify(r, null, 2) + '\n');
+  await writeFile(md, markdown(r));
+  return { json, md };
+}
+
+export function loadAverage(): number[] {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
+}

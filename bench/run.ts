@@ -1,0 +1,213 @@
+// npm run bench: builds, then runs every figure and writes bench/results/latest.{json,md}.
+//
+//   node dist/bench/run.js [--only=image,video,memory,masks] [--quick]
+//                          [--budget-sec=470] [--memory-frames=2000] [--memory-budget-sec=N] [--fresh-video]
+//
+// Benchmarks assert nothing about time: they print figures. See bench/README.md.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readManifest } from '../src/engine/manifest.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { generateDemoModel } from '../scripts/models/generate-demo.js';
+import { runImageBench } from './image.bench.js';
+import { encodeDiscsVideo, longDiscVideo } from './lib/media.js';
+import { REPO_MODELS_DIR, startBenchServer } from './lib/server.js';
+import { runMasksBench } from './masks.bench.js';
+import type { MemoryResult } from './memory.bench.js';
+import { loadAverage, machine, markdown, writeReport, type Report } from './report.js';
+import { fmt } from './lib/stats.js';
+import { runVideoBench } from './video.bench.js';
+
+const FIGURES = ['image', 'video', 'memory', 'masks'] as const;
+type FigureName = (typeof FIGURES)[number];
+
+function parseArgs(argv: string[]) {
+  const flags = new Map<string, string>();
+  for (const a of argv) {
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument ${a} (see bench/README.md)`);
+    flags.set(m[1]!, m[2] ?? 'true');
+  }
+  const quick = flags.has('quick');
+  const only = (flags.get('only')?.split(',').map((s) => s.trim()) ?? [...FIGURES]) as FigureName[];
+  for (const o of only) if (!FIGURES.includes(o)) throw new Error(`--only: unknown figure "${o}" (${FIGURES.join(', ')})`);
+  const num = (k: string, def: number) => {
+    const v = flags.get(k);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} must be a positive number`);
+    return n;
+  };
+  return {
+    only: new Set(only),
+    quick,
+    imageRounds: num('image-rounds', quick ? 5 : 30),
+    videoRounds: num('video-rounds', quick ? 1 : 3),
+    videoMaxRounds: num('video-max-rounds', quick ? 1 : 8),
+    videoBudgetSec: num('video-budget-sec', quick ? 60 : 120),
+    masksRounds: num('masks-rounds', quick ? 5 : 30),
+    memoryFrames: Math.round(num('memory-frames', quick ? 300 : 2000)),
+    /** Explicit budget for figure 3; by default it gets what is left of --budget-sec. */
+    memoryBudgetSec: flags.has('memory-budget-sec') ? num('memory-budget-sec', 270) : undefined,
+    budgetSec: num('budget-sec', quick ? 150 : 470),
+    freshVideo: flags.has('fresh-video'),
+  };
+}
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+/**
+ * A models folder for the run: a byte-for-byte copy of the repository's models/demo, the demo
+ * generated in the `sam` family (previous-mask tracking through the official SAM decoder
+ * contract), and, when models/demo has no video modules, the demo generated with them (SAM 2's
+ * memory-bank tracker), so that every tracking path is measured.
+ */
+async function prepareModels(notes: string[]): Promise<{ dir: string; video: string[]; setup: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'maskql-bench-models-'));
+  await cp(path.join(REPO_MODELS_DIR, 'demo'), path.join(dir, 'demo'), { recursive: true });
+  const demo = await readManifest(path.join(dir, 'demo'));
+  const video = ['demo'];
+  generateDemoModel(path.join(dir, 'demo-sam'), 'sam', 'demo-sam');
+  video.push('demo-sam');
+  let extra = '';
+  if (!demo.capabilities.video) {
+    try {
+      const m = generateDemoModel(path.join(dir, 'demo-video'), 'sam2', 'demo-video');
+      if (m.manifest.capabilities.video) {
+        video.push('demo-video');
+        extra = ', `demo-video` (the sam2 demo generated with its SAM 2 video modules)';
+      } else {
+        await rm(path.join(dir, 'demo-video'), { recursive: true, force: true });
+      }
+    } catch (err) {
+      notes.push(`The sam2 demo with video modules could not be generated (${(err as Error).message}); the sam2-video tracker was not measured.`);
+    }
+  }
+  return {
+    dir,
+    video,
+    setup: `a temporary folder holding \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
+  };
+}
+
+async function runMemoryChild(opts: { video: string; frames: number; budgetSec: number; model: string }): Promise<MemoryResult> {
+  const child = fileURLToPath(new URL('./memory.child.js', import.meta.url));
+  const out = path.join(await mkdtemp(path.join(tmpdir(), 'maskql-bench-mem-')), 'result.json');
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const p = spawn(process.execPath, ['--expose-gc', child, opts.video, String(opts.frames), String(opts.budgetSec), opts.model, out], { stdio: ['ignore', 'inherit', 'inherit'] });
+    p.once('error', reject);
+    p.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`the memory benchmark process exited with ${code}`);
+  const result = JSON.parse(await readFile(out, 'utf8')) as MemoryResult;
+  await rm(path.dirname(out), { recursive: true, force: true });
+  return result;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const report: Report = {
+    generatedAt: new Date().toISOString(),
+    command: `node dist/bench/run.js${process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : ''}`,
+    durationSec: 0,
+    machine: machine(),
+    setup: {},
+    loadAverages: {},
+    notes: [],
+  };
+  log(`${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}, onnxruntime-node ${report.machine.onnxruntimeNode}`);
+  const deadline = started + args.budgetSec * 1000;
+
+  if (args.only.has('masks')) {
+    log('figure 4: mask post-processing');
+    report.loadAverages['masks'] = loadAverage();
+    report.masks = runMasksBench({ rounds: args.masksRounds, warmup: 3 });
+  }
+
+  if (args.only.has('image') || args.only.has('video')) {
+    const models = await prepareModels(report.notes);
+    report.setup['server'] = 'startApp(loadConfig({PORT: 0, DATA_DIR: <temp>, ENGINE_DEVICE: cpu, LOG_LEVEL: silent, ...defaults})) in this process; fetch POST /graphql; graphql-ws over the ws package';
+    report.setup['models (figures 1, 2)'] = models.setup;
+    const server = await startBenchServer({ modelsDir: models.dir });
+    report.setup['server start'] = `${Math.round(server.startMs)} ms (fresh PGlite database created and migrated)`;
+    try {
+      if (args.only.has('image')) {
+        log(`figure 1: image segmentation (${args.imageRounds} rounds)`);
+        report.loadAverages['image'] = loadAverage();
+        report.image = await runImageBench(server, { model: 'demo', rounds: args.imageRounds, warmup: 3 });
+      }
+      if (args.only.has('video')) {
+        log(`figure 2: propagation, models ${models.video.join(', ')} (${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s)`);
+        report.loadAverages['video'] = loadAverage();
+        report.video = await runVideoBench(server, {
+          models: models.video,
+          rounds: args.videoRounds,
+          maxRounds: Math.max(args.videoRounds, args.videoMaxRounds),
+          budgetSec: args.videoBudgetSec,
+          warmup: 1,
+        });
+      }
+    } finally {
+      await server.stop();
+      await rm(models.dir, { recursive: true, force: true });
+    }
+  }
+
+  let memoryBudgetSec = 0;
+  if (args.only.has('memory')) {
+    const frames = args.memoryFrames;
+    const v = longDiscVideo(frames);
+    const cacheDir = path.join(tmpdir(), 'maskql-bench-cache');
+    const video = path.join(cacheDir, `disc-${v.width}x${v.height}-${frames}f-v1.mp4`);
+    if (args.freshVideo || !existsSync(video)) {
+      log(`figure 3: encoding a ${frames}-frame ${v.width}x${v.height} h264 video`);
+      await mkdir(cacheDir, { recursive: true });
+      const t0 = performance.now();
+      await encodeDiscsVideo(v, `${video}.part.mp4`);
+      await rename(`${video}.part.mp4`, video);
+      report.setup['long video'] = `${video}, encoded in ${Math.round((performance.now() - t0) / 1000)} s (libx264 veryfast crf 12)`;
+    } else {
+      report.setup['long video'] = `${video} (reused from an earlier run; --fresh-video encodes it again)`;
+    }
+    // What is left of the whole run's budget, less the child's start (database, upload, model) and end.
+    memoryBudgetSec = args.memoryBudgetSec ?? Math.max(60, Math.round((deadline - performance.now()) / 1000 - 30));
+    log(`figure 3: memory while propagating ${frames} frames (budget ${memoryBudgetSec} s)`);
+    report.loadAverages['memory'] = loadAverage();
+    try {
+      report.memory = await runMemoryChild({ video, frames, budgetSec: memoryBudgetSec, model: 'demo' });
+      if (!report.memory.complete) {
+        report.notes.push(
+          `Figure 3 is INCOMPLETE: the ${frames}-frame propagation was cancelled at its ${memoryBudgetSec} s budget (what was left of the run's ${args.budgetSec} s) after ${report.memory.framesDone} frames, at ${fmt(report.memory.fps)} fps; its checkpoints stop there. ` +
+            `The full figure needs about ${Math.round(frames / report.memory.fps)} s of propagation at that speed: run it alone with \`node dist/bench/run.js --only=memory --memory-budget-sec=${Math.ceil((frames / report.memory.fps) * 1.3)}\`.`,
+        );
+      }
+    } catch (err) {
+      report.memoryError = (err as Error).message;
+    }
+    report.setup['models (figure 3)'] = 'the repository models/ folder (MODELS_DIR), in a child process of its own';
+  }
+
+  report.setup['rounds and budgets'] =
+    `whole run ${args.budgetSec} s; image ${args.imageRounds} rounds (+3 warm-up); video ${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s ` +
+    `(+1 short warm-up propagation per model); masks ${args.masksRounds} rounds (+3 warm-up)` +
+    (args.only.has('memory') ? `; memory ${args.memoryFrames} frames within ${memoryBudgetSec} s` : '');
+  report.loadAverages['end'] = loadAverage();
+  report.durationSec = (performance.now() - started) / 1000;
+  const dir = path.join(PACKAGE_ROOT, 'bench', 'results');
+  const files = await writeReport(report, dir);
+  process.stdout.write(markdown(report) + '\n');
+  log(`wrote ${path.relative(process.cwd(), files.md)} and ${path.relative(process.cwd(), files.json)} in ${Math.round(report.durationSec)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
