@@ -72,11 +72,9 @@ export async function resolveAllowedPath(requested: string, allowedRoots: string
         if (lexicallyInside) sawMissing = true;
         continue;
       }
-      if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP') {
-        if (lexicallyInside) sawForbidden ??= new MediaError('FORBIDDEN_PATH', `the path cannot be accessed (${code})`, { cause: err });
-        continue;
-      }
-      throw err;
+      // Anything else (EACCES, ELOOP, ENAMETOOLONG, EINVAL, ...) is a path that cannot be used.
+      if (lexicallyInside) sawForbidden ??= new MediaError('FORBIDDEN_PATH', `the path cannot be accessed (${code ?? 'error'})`, { cause: err });
+      continue;
     }
     if (!roots.some((r) => isWithin(real, r.real))) {
       if (lexicallyInside) sawForbidden ??= new MediaError('FORBIDDEN_PATH', 'the path leads outside the allowed directories');

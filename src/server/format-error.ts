@@ -24,6 +24,10 @@ export function formatError(production: boolean) {
       delete ext.validationErrors;
       return { ...formatted, message: `Invalid input: ${problems.join('; ')}`, extensions: { ...ext, code, problems } };
     }
+    // graphql-js stops coercing variables after 50 errors with an uncoded error.
+    if (code === 'INTERNAL_SERVER_ERROR' && /^Too many errors processing variables/.test(formatted.message)) {
+      return { ...formatted, extensions: { code: 'BAD_USER_INPUT' } };
+    }
     if (code === 'INTERNAL_SERVER_ERROR' && production) {
       return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code, retryable: true } };
     }

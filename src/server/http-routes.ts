@@ -2,6 +2,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Services } from '../services.js';
+import { containsNul, nulError } from './input-guard.js';
 
 const STATUS: Record<string, number> = {
   BAD_USER_INPUT: 400,
@@ -19,7 +20,13 @@ export function sendError(res: Response, err: unknown, log: (err: unknown) => vo
     res.status(status).json({ errors: [{ message: err.message, extensions: err.extensions }] });
     return;
   }
-  if ((err as { type?: string }).type === 'entity.too.large') {
+  const parserError = err as { type?: string; status?: number; message?: string };
+  if (parserError.type && parserError.type !== 'entity.too.large' && parserError.status && parserError.status < 500) {
+    // body-parser: malformed JSON, an unsupported charset or encoding.
+    res.status(parserError.status).json({ errors: [{ message: `Bad request body: ${parserError.message}`, extensions: { code: 'BAD_USER_INPUT', reason: parserError.type } }] });
+    return;
+  }
+  if (parserError.type === 'entity.too.large') {
     res.status(413).json({ errors: [{ message: 'Request body is larger than the limit (MEDIA_MAX_BYTES)', extensions: { code: 'BAD_USER_INPUT', reason: 'TOO_LARGE' } }] });
     return;
   }
@@ -39,6 +46,8 @@ export function httpRoutes(services: Services, maxUploadBytes: number, log: (err
   router.post('/upload', express.raw({ type: () => true, limit: maxUploadBytes }), async (req: Request, res: Response) => {
     try {
       const q = req.query as Record<string, string | undefined>;
+      if (containsNul(q)) throw nulError();
+      for (const [k, v] of Object.entries(q)) if (v !== undefined && typeof v !== 'string') throw new GraphQLError(`Query parameter ${k} must be given once`, { extensions: { code: 'BAD_USER_INPUT' } });
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const result = await services.media.add({ projectId: q.projectId ?? '', bytes, filename: q.filename ?? null, label: q.label ?? null });
       res.status(201).json({ data: { media: result.media, deduplicated: result.deduplicated } });

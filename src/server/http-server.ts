@@ -19,6 +19,7 @@ import type { Context } from './context.js';
 import { formatError } from './format-error.js';
 import { Metrics } from './metrics.js';
 import { queryLimitRules } from './query-limits.js';
+import { containsNul, MAX_TOKENS, nulError } from './input-guard.js';
 import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
 
@@ -60,9 +61,10 @@ export async function startHttpServer(opts: {
         if (ops.size >= config.ws.maxSubscriptions) {
           return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations at once on one connection`, { extensions: { code: 'RESOURCE_EXHAUSTED', retryable: true } })];
         }
+        if (containsNul(payload)) return [nulError()];
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
         } catch (err) {
           return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
@@ -89,6 +91,7 @@ export async function startHttpServer(opts: {
     introspection: config.introspection,
     csrfPrevention: true,
     validationRules: limitRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
     includeStacktraceInErrorResponses: !production,
     formatError: formatError(production),
     plugins: [
@@ -101,6 +104,11 @@ export async function startHttpServer(opts: {
         async requestDidStart() {
           const started = performance.now();
           return {
+            async didResolveOperation(rc) {
+              if (rc.operation?.operation === 'subscription') {
+                throw new GraphQLError('Subscriptions are served over graphql-ws (ws://…/graphql), not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+              }
+            },
             async willSendResponse(rc) {
               const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
               const labels = { operation: rc.operationName ?? 'anonymous', type: rc.operation?.operation ?? 'invalid' };
@@ -126,6 +134,13 @@ export async function startHttpServer(opts: {
     '/graphql',
     // Base64 bodies up to MEDIA_MAX_BYTES; larger videos go through POST /upload or serverPath.
     express.json({ limit: Math.ceil(config.media.maxBytes * 1.37) + 65536 }),
+    (req: express.Request, res: express.Response, next: express.NextFunction) => {
+      if (containsNul(req.body)) {
+        res.status(400).json({ errors: [{ message: nulError().message, extensions: { code: 'BAD_USER_INPUT' } }] });
+        return;
+      }
+      next();
+    },
     expressMiddleware(apollo, { context: async ({ req }) => context(String(req.headers['x-request-id'] ?? randomUUID())) }),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape too.

@@ -1,5 +1,6 @@
 // Keyset pagination over (createdAt, id): stable under inserts, no offsets.
 import { badInput } from '../../errors/app-errors.js';
+import { isUuid } from './ids.js';
 import type { Connection } from './connection.type.js';
 
 interface Keyed {
@@ -14,7 +15,11 @@ export function encodeCursor(row: Keyed): string {
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw badInput(`Invalid cursor ${JSON.stringify(cursor)}`, { field: 'after' });
+  const year = createdAt.getUTCFullYear();
+  // Only cursors this server could have issued: a real timestamp and a UUID.
+  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime()) || year < 1970 || year > 9999) {
+    throw badInput(`Invalid cursor ${JSON.stringify(cursor.slice(0, 100))}`, { field: 'after' });
+  }
   return { createdAt, id };
 }
 
@@ -41,4 +46,8 @@ export function toConnection<T extends Keyed>(rows: T[], first: number, totalCou
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+export function emptyConnection<T>(): Connection<T> {
+  return { edges: [], totalCount: 0, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
 }

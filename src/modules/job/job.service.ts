@@ -6,7 +6,7 @@ import type { JobSnapshot } from '../../events/topics.js';
 import { isTerminal, type JobRunner } from '../../jobs/job-runner.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
-import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
 import type { JobListArgs } from './job.input.js';
 import { toJob } from './job.mapper.js';
 import type { Job } from './job.type.js';
@@ -30,6 +30,8 @@ export class JobService {
   }
 
   async list(args: JobListArgs): Promise<Connection<Job>> {
+    // An id that is not a UUID matches no row.
+    if ([args.projectId, args.sessionId].some((id) => id != null && !isUuid(id))) return emptyConnection();
     const where = {
       ...(args.status ? { status: args.status } : {}),
       ...(args.kind ? { kind: args.kind } : {}),

@@ -1,11 +1,17 @@
 // Projects: named collections of media. Deleting one deletes its media (and their bytes).
 import type { Prisma } from '../../db/database.js';
-import { notFound } from '../../errors/app-errors.js';
+import { badInput, notFound } from '../../errors/app-errors.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
 import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
 import type { MediaService } from '../media/media.service.js';
 import type { Project } from './project.type.js';
+
+function projectName(name: string): string {
+  const n = name.trim();
+  if (n.length === 0) throw badInput('A project name cannot be blank', { field: 'input.name' });
+  return n;
+}
 
 export class ProjectService {
   constructor(
@@ -14,7 +20,7 @@ export class ProjectService {
   ) {}
 
   create(name: string): Promise<Project> {
-    return this.prisma.project.create({ data: { name: name.trim() } });
+    return this.prisma.project.create({ data: { name: projectName(name) } });
   }
 
   async get(id: string): Promise<Project> {
@@ -25,7 +31,7 @@ export class ProjectService {
 
   async rename(id: string, name: string): Promise<Project> {
     await this.get(id);
-    return this.prisma.project.update({ where: { id }, data: { name: name.trim() } });
+    return this.prisma.project.update({ where: { id }, data: { name: projectName(name) } });
   }
 
   async delete(id: string): Promise<{ id: string; deletedMediaCount: number }> {

@@ -17,7 +17,7 @@ import { isTerminal } from '../../jobs/job-runner.js';
 import { FrameStore } from '../../media/video-frames.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
-import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
 import { mapMediaError } from '../media/media-errors.js';
 import type { MediaService } from '../media/media.service.js';
 import { MediaKind, type Media } from '../media/media.type.js';
@@ -72,6 +72,7 @@ export class SessionService {
   }
 
   async list(args: SessionListArgs): Promise<Connection<SessionRow>> {
+    if (args.mediaId != null && !isUuid(args.mediaId)) return emptyConnection();
     const where = { ...(args.status ? { status: args.status } : {}), ...(args.mediaId ? { mediaId: args.mediaId } : {}) };
     const [rows, total] = await Promise.all([
       this.prisma.session.findMany({ where: { ...where, ...afterCursor(args.after) }, orderBy: keysetOrder, take: args.first + 1 }),
@@ -302,12 +303,18 @@ export class SessionService {
         if (created) live.tracker.removeObject(objectId);
         throw err;
       }
-      await this.prisma.$transaction([
-        ...(created ? [this.prisma.trackedObject.create({ data: { sessionId: session.id, objectId, label: input.label ?? null } })] : []),
-        ...(input.clearExisting ? [this.prisma.prompt.deleteMany({ where: { sessionId: session.id, objectId, frameIndex: input.frameIndex } })] : []),
-        this.prisma.prompt.create({ data: { sessionId: session.id, objectId, frameIndex: input.frameIndex, points: prompt.points, box: prompt.box ?? undefined } }),
-        ...this.upserts(session.id, null, result, media),
-      ]);
+      try {
+        await this.prisma.$transaction([
+          ...(created ? [this.prisma.trackedObject.create({ data: { sessionId: session.id, objectId, label: input.label ?? null } })] : []),
+          ...(input.clearExisting ? [this.prisma.prompt.deleteMany({ where: { sessionId: session.id, objectId, frameIndex: input.frameIndex } })] : []),
+          this.prisma.prompt.create({ data: { sessionId: session.id, objectId, frameIndex: input.frameIndex, points: prompt.points, box: prompt.box ?? undefined } }),
+          ...this.upserts(session.id, null, result, media),
+        ]);
+      } catch (err) {
+        // Memory follows the database: a new object that could not be stored is not kept.
+        if (created) live.tracker.removeObject(objectId);
+        throw err;
+      }
       return { session: await this.row(session.id), objectId, frame: toFrameMasks(result) };
     });
   }
