@@ -1,6 +1,9 @@
 // Chooses where ONNX sessions run. ENGINE_DEVICE=cpu uses the CPU provider; cuda requires the CUDA
 // execution provider and fails clearly without it; auto tries CUDA once and falls back to CPU,
 // logging why. The npm package of onnxruntime-node ships only the CPU provider (README: GPU).
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
 
@@ -30,6 +33,11 @@ export class SessionFactory {
 
   constructor(private readonly opts: SessionFactoryOptions) {
     this.create = opts.create ?? ((file, options) => ort.InferenceSession.create(file, options));
+    // With auto, a missing provider library is known at once: say so now, and report cpu.
+    if (opts.request === 'auto' && !opts.create && !cudaProviderInstalled()) {
+      this.cudaFailure = 'the CUDA execution provider library (libonnxruntime_providers_cuda) is not installed';
+      opts.log.warn({ reason: this.cudaFailure }, 'CUDA execution provider unavailable; falling back to CPU (ENGINE_DEVICE=auto)');
+    }
   }
 
   /** Where the next session will go, as far as is known now. */
@@ -73,4 +81,15 @@ function firstLine(s: string): string {
 /** Messages ORT gives when an execution provider is missing or cannot load. */
 function isProviderFailure(message: string): boolean {
   return /cuda|execution provider|backend|provider|libcudnn|libcublas|\.so/i.test(message);
+}
+
+/** Whether onnxruntime-node's CUDA provider library sits beside its binding (npm ships CPU only). */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+    const dir = path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
+    return readdirSync(dir).some((f) => /onnxruntime_providers_cuda/.test(f));
+  } catch {
+    return false;
+  }
 }

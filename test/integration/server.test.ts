@@ -89,7 +89,9 @@ describe('device selection (this machine has no CUDA provider)', () => {
       expect(r.segmentImage.objects[0].mask.area).toBeGreaterThan(400);
       const demo = (await gql.request(ModelsDocument)).models.find((m) => m.name === 'demo')!;
       expect(demo.device).toBe('cpu');
-      expect(srv.app.engine.sessions.cudaUnavailableReason).toBeTruthy();
+      expect(srv.app.engine.sessions.cudaUnavailableReason).toMatch(/CUDA|cuda/);
+      // Known before any model loads: /healthz reports where models will run.
+      expect(((await (await fetch(`${srv.url}/healthz`)).json()) as { models: { device: string }[] }).models.every((m) => m.device === 'cpu')).toBe(true);
     } finally {
       await srv.stop();
     }
