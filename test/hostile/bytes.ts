@@ -1,6 +1,7 @@
 // Hostile file bytes: truncated real images, polyglots, headers that promise huge dimensions,
 // and the many ways of writing (or miswriting) them as base64.
 import { deflateSync } from 'node:zlib';
+import { pngChunk } from '../support/png.js';
 import fc from 'fast-check';
 import sharp from 'sharp';
 
@@ -31,28 +32,6 @@ export async function realImages(): Promise<RealImages> {
 }
 
 // --- CRC-32 (PNG chunks) ---
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function pngChunk(type: string, data: Buffer, goodCrc = true): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(goodCrc ? crc32(td) : (crc32(td) ^ 0xdeadbeef) >>> 0);
-  return Buffer.concat([len, td, crc]);
-}
 
 export const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

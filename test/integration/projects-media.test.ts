@@ -16,6 +16,7 @@ import {
   RenameProjectDocument,
 } from '../../client/generated/graphql.js';
 import { drawPicture, toPng } from '../support/draw.js';
+import { crc32 } from '../support/png.js';
 import { httpClient } from '../support/gql.js';
 import { databaseKinds, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -200,12 +201,3 @@ describe.each(databaseKinds())('projects and media (%s)', (db) => {
     });
   });
 });
-
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}

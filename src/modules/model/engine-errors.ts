@@ -1,5 +1,5 @@
 // Engine errors -> client errors with codes.
-import { AppError, badInput, inferenceFailed, modelUnavailable, notFound } from '../../errors/app-errors.js';
+import { AppError, badInput, inferenceFailed, modelUnavailable } from '../../errors/app-errors.js';
 import { EngineError } from '../../engine/engine-error.js';
 
 export function mapEngineError(err: unknown): never {
@@ -18,5 +18,5 @@ export function mapEngineError(err: unknown): never {
     case 'UNSUPPORTED':
       throw badInput(err.message);
   }
-  throw notFound('error', err.code);
+  throw err;
 }

@@ -3,21 +3,12 @@ import { compressCounts } from '../../engine/masks/coco-rle.js';
 import type { StoredMask } from '../../engine/tracking/frame-memory.js';
 import type { FrameResult } from '../../engine/tracking/tracker.js';
 import type { FrameMasks } from './session.type.js';
-import { rowToMask } from '../segmentation/mask.mapper.js';
+import { rowToMask, type StoredMaskRow } from '../segmentation/mask.mapper.js';
 
-export interface FrameMaskRow {
+export interface FrameMaskRow extends StoredMaskRow {
   sessionId: string;
   objectId: number;
   frameIndex: number;
-  height: number;
-  width: number;
-  counts: string;
-  bboxX: number;
-  bboxY: number;
-  bboxW: number;
-  bboxH: number;
-  area: number;
-  score: number;
   jobId: string | null;
 }
 

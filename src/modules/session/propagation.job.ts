@@ -14,7 +14,7 @@ export function propagationJob(sessions: SessionService): JobHandler {
       live.activeJobId = job.id;
       const media = await sessions.mediaOf(session);
       await progress({ framesDone: 0, message: `propagating ${params.direction.toLowerCase()} from frame ${params.startFrame}` });
-      for (const pass of propagationPlan(live.totalFrames, params)) {
+      for (const pass of propagationPlan(params)) {
         for await (const frame of live.tracker.propagate({ ...pass, signal })) {
           if (signal.aborted) break;
           await sessions.recordFrame(session.id, job.id, frame, media);

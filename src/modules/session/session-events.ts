@@ -8,7 +8,7 @@ import type { PubSub } from '../../events/pubsub.js';
 import type { JobSnapshot, SessionEvent } from '../../events/topics.js';
 import { isTerminal } from '../../jobs/job-runner.js';
 import type { FrameMaskRow } from './mask-rows.js';
-import { propagationPlan, type PropagationParams } from './session.service.js';
+import { plannedFrameOrder, type PropagationParams } from './session.service.js';
 
 export function sessionEventStream(
   prisma: Prisma,
@@ -29,7 +29,7 @@ export function sessionEventStream(
     if (jobId && replay) {
       const job = (await prisma.job.findUnique({ where: { id: jobId } })) as (JobSnapshot & { params: unknown }) | null;
       const rows = (await prisma.frameMask.findMany({ where: { sessionId, jobId } })) as FrameMaskRow[];
-      const order = job ? processingOrder(totalFrames, job.params as PropagationParams) : new Map<number, number>();
+      const order = new Map((job ? plannedFrameOrder(totalFrames, job.params as PropagationParams) : []).map((f, k) => [f, k]));
       const frames = new Map<number, FrameMaskRow[]>();
       for (const r of rows) frames.set(r.frameIndex, [...(frames.get(r.frameIndex) ?? []), r]);
       const sorted = [...frames.keys()].sort((a, b) => (order.get(a) ?? a) - (order.get(b) ?? b));
@@ -58,16 +58,6 @@ export function sessionEventStream(
     }
     stop();
   });
-}
-
-function processingOrder(totalFrames: number, params: PropagationParams): Map<number, number> {
-  const order = new Map<number, number>();
-  let k = 0;
-  for (const pass of propagationPlan(totalFrames, params)) {
-    const step = pass.direction === 'forward' ? 1 : -1;
-    for (let f = pass.start, n = 0; f >= 0 && f < totalFrames && (pass.maxFrames === undefined || n < pass.maxFrames); f += step, n++) order.set(f, k++);
-  }
-  return order;
 }
 
 function toObject(r: FrameMaskRow) {

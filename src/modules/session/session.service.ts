@@ -9,7 +9,7 @@ import { badInput, conflict, exhausted, notFound } from '../../errors/app-errors
 import type { Engine } from '../../engine/engine.js';
 import type { ObjectPrompt } from '../../engine/image-source.js';
 import { createTracker } from '../../engine/tracking/create-tracker.js';
-import type { FrameSource } from '../../engine/tracking/tracker.js';
+import { framePlan, type FrameSource, type PropagateOptions } from '../../engine/tracking/tracker.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
@@ -415,7 +415,7 @@ export class SessionService {
     const startFrame = input.startFrame ?? prompted._min.frameIndex ?? 0;
     this.checkFrame(startFrame, live, 'input.startFrame');
     const params: PropagationParams = { direction: input.direction, startFrame, maxFrames: input.maxFrames ?? null };
-    const framesTotal = plannedFrames(live.totalFrames, params);
+    const framesTotal = plannedFrameOrder(live.totalFrames, params).length;
     const media = await this.media.get(session.mediaId);
     const model = await this.engine.model(session.modelName).catch(mapEngineError);
     const job = await this.jobs.submit({ kind: 'PROPAGATION', sessionId: session.id, projectId: media.projectId, params, framesTotal, device: model.device });
@@ -454,7 +454,7 @@ export class SessionService {
 }
 
 /** The frames a propagation visits, in order: BOTH is forward from start, then backward from start - 1. */
-export function propagationPlan(totalFrames: number, p: PropagationParams): { direction: 'forward' | 'backward'; start: number; maxFrames?: number }[] {
+export function propagationPlan(p: PropagationParams): PropagateOptions[] {
   const max = p.maxFrames ?? undefined;
   switch (p.direction) {
     case PropagationDirection.FORWARD:
@@ -469,10 +469,8 @@ export function propagationPlan(totalFrames: number, p: PropagationParams): { di
   }
 }
 
-export function plannedFrames(totalFrames: number, p: PropagationParams): number {
-  return propagationPlan(totalFrames, p).reduce((n, pass) => {
-    const span = pass.direction === 'forward' ? totalFrames - pass.start : pass.start + 1;
-    return n + Math.min(span, pass.maxFrames ?? span);
-  }, 0);
+/** Every frame a propagation visits, in processing order. */
+export function plannedFrameOrder(totalFrames: number, p: PropagationParams): number[] {
+  return propagationPlan(p).flatMap((pass) => framePlan(totalFrames, pass));
 }
 
