@@ -52,6 +52,18 @@ const schema = z.object({
   QUERY_MAX_COST: int(20_000, 1),
   WS_CONNECTION_INIT_TIMEOUT_MS: int(10_000, 100),
   WS_MAX_SUBSCRIPTIONS: int(50, 1, 100_000),
+  AUTH_MODE: z.enum(['none', 'apikey', 'jwt']).default('none'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  RATE_LIMIT_PER_SEC: z.coerce.number().min(0).max(1e6).default(50),
+  RATE_LIMIT_BURST: int(300, 1, 1e9),
+  RATE_COST_READ: int(1, 0, 1e6),
+  RATE_COST_WRITE: int(2, 0, 1e6),
+  RATE_COST_INFERENCE: int(10, 0, 1e6),
+  SESSION_MAX_OPEN_PER_KEY: int(4, 1),
+  WS_MAX_SUBSCRIPTIONS_PER_KEY: int(200, 1, 1e6),
 });
 
 export type Env = z.input<typeof schema>;
@@ -82,14 +94,21 @@ export interface Config {
     envPath?: string;
   };
   limits: { maxObjectsPerRequest: number; maxPointsPerObject: number };
-  sessions: { maxOpen: number; idleTtlMs: number; frameCacheBytes: number };
+  sessions: { maxOpen: number; maxOpenPerKey: number; idleTtlMs: number; frameCacheBytes: number };
   jobs: { concurrency: number };
   redisUrl?: string;
   shutdownGraceMs: number;
   introspection: boolean;
   query: { maxDepth: number; maxAliases: number; maxCost: number };
-  ws: { connectionInitTimeoutMs: number; maxSubscriptions: number };
+  ws: { connectionInitTimeoutMs: number; maxSubscriptions: number; maxSubscriptionsPerKey: number };
+  auth: AuthConfig;
+  rateLimit: { perSec: number; burst: number; cost: { read: number; write: number; inference: number } };
 }
+
+export type AuthConfig =
+  | { mode: 'none' }
+  | { mode: 'apikey' }
+  | { mode: 'jwt'; secret?: string; publicKey?: string; issuer?: string; audience?: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -108,6 +127,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  if (e.AUTH_MODE === 'jwt' && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY) {
+    throw new ConfigError(['AUTH_MODE: jwt needs JWT_SECRET (HMAC) or JWT_PUBLIC_KEY (a PEM public key)']);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -139,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits: { maxObjectsPerRequest: e.MAX_OBJECTS_PER_REQUEST, maxPointsPerObject: e.MAX_POINTS_PER_OBJECT },
     sessions: {
       maxOpen: e.SESSION_MAX_OPEN,
+      maxOpenPerKey: e.SESSION_MAX_OPEN_PER_KEY,
       idleTtlMs: e.SESSION_IDLE_TTL_SEC * 1000,
       frameCacheBytes: e.SESSION_FRAME_CACHE_MB * 1024 * 1024,
     },
@@ -147,6 +170,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     query: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxCost: e.QUERY_MAX_COST },
-    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS },
+    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, maxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY },
+    auth: authConfig(e),
+    rateLimit: { perSec: e.RATE_LIMIT_PER_SEC, burst: e.RATE_LIMIT_BURST, cost: { read: e.RATE_COST_READ, write: e.RATE_COST_WRITE, inference: e.RATE_COST_INFERENCE } },
   };
+}
+
+function authConfig(e: z.output<typeof schema>): AuthConfig {
+  if (e.AUTH_MODE !== 'jwt') return { mode: e.AUTH_MODE };
+  // A PEM may come through the environment with its newlines escaped.
+  const publicKey = e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n');
+  return { mode: 'jwt', secret: e.JWT_SECRET, publicKey, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE };
 }

@@ -6,6 +6,7 @@ import type { Engine } from './engine/engine.js';
 import type { PubSub } from './events/pubsub.js';
 import { JobRunner } from './jobs/job-runner.js';
 import type { ContentStore } from './media/content-store.js';
+import { ApiKeyService } from './modules/api-key/api-key.service.js';
 import { JobService } from './modules/job/job.service.js';
 import { MediaService } from './modules/media/media.service.js';
 import { ModelService } from './modules/model/model.service.js';
@@ -44,6 +45,7 @@ export function createServices(parts: Parts) {
     segmentation: new SegmentationService(db.prisma, engine, media, config),
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
+    apiKeys: new ApiKeyService(db.prisma),
     /** The stream of the sessionEvents subscription (checks the session exists first). */
     sessionEvents: async (sessionId: string, jobId: string | null, replay: boolean) => {
       const session = await sessions.row(sessionId);

@@ -3,6 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Services } from '../services.js';
 import { containsNul, nulError } from './input-guard.js';
+import type { AuthGuard } from './auth/auth-guard.js';
 
 const STATUS: Record<string, number> = {
   BAD_USER_INPUT: 400,
@@ -17,7 +18,9 @@ export function sendError(res: Response, err: unknown, log: (err: unknown) => vo
   if (err instanceof GraphQLError) {
     const code = String(err.extensions.code ?? 'INTERNAL_SERVER_ERROR');
     const status = err.extensions.reason === 'TOO_LARGE' ? 413 : (STATUS[code] ?? 500);
-    res.status(status).json({ errors: [{ message: err.message, extensions: err.extensions }] });
+    const { http, ...extensions } = err.extensions as { http?: { headers?: Iterable<[string, string]> } };
+    for (const [k, v] of http?.headers ?? []) res.setHeader(k, v);
+    res.status(status).json({ errors: [{ message: err.message, extensions }] });
     return;
   }
   const parserError = err as { type?: string; status?: number; message?: string };
@@ -34,7 +37,7 @@ export function sendError(res: Response, err: unknown, log: (err: unknown) => vo
   res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
 }
 
-export function httpRoutes(services: Services, maxUploadBytes: number, log: (err: unknown) => void): Router {
+export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes: number, log: (err: unknown) => void): Router {
   const router = express.Router();
 
   router.get('/healthz', async (_req, res) => {
@@ -48,6 +51,11 @@ export function httpRoutes(services: Services, maxUploadBytes: number, log: (err
       const q = req.query as Record<string, string | undefined>;
       if (containsNul(q)) throw nulError();
       for (const [k, v] of Object.entries(q)) if (v !== undefined && typeof v !== 'string') throw new GraphQLError(`Query parameter ${k} must be given once`, { extensions: { code: 'BAD_USER_INPUT' } });
+      const principal = await guard.authenticate(req.headers.authorization);
+      const access = guard.access(principal);
+      access.require('write');
+      guard.charge(principal, 'write');
+      await access.project(q.projectId ?? '');
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const result = await services.media.add({ projectId: q.projectId ?? '', bytes, filename: q.filename ?? null, label: q.label ?? null });
       res.status(201).json({ data: { media: result.media, deduplicated: result.deduplicated } });
@@ -58,6 +66,11 @@ export function httpRoutes(services: Services, maxUploadBytes: number, log: (err
 
   router.get('/media/:id/thumbnail', async (req, res) => {
     try {
+      const principal = await guard.authenticate(req.headers.authorization);
+      const access = guard.access(principal);
+      access.require('read');
+      guard.charge(principal, 'read');
+      await access.media(String(req.params.id));
       const media = await services.media.get(String(req.params.id));
       const bytes = await services.media.thumbnail(media);
       if (!bytes) {

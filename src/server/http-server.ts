@@ -7,7 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -22,6 +22,9 @@ import { queryLimitRules } from './query-limits.js';
 import { containsNul, MAX_TOKENS, nulError } from './input-guard.js';
 import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
+import { AuthGuard } from './auth/auth-guard.js';
+import { wsAuthorization } from './auth/authenticator.js';
+import type { Principal } from './auth/principal.js';
 
 export interface HttpServer {
   url: string;
@@ -42,21 +45,35 @@ export async function startHttpServer(opts: {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const context = (requestId: string): Context => ({ requestId, services, loaders: createLoaders(prisma) });
+  const guard = new AuthGuard(config, services.apiKeys, prisma);
+  if (guard.mode === 'none') log.warn('AUTH_MODE=none: every client is an admin, with no key and no rate limit. Set AUTH_MODE=apikey or jwt for anything but local use.');
+  else log.info({ mode: guard.mode }, 'authentication on');
+  const context = (requestId: string, principal: Principal): Context => ({ requestId, services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });
   const production = config.env === 'production';
 
   const limitRules = queryLimitRules(config.query);
   const metrics = new Metrics(opts.engine, services);
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: Math.ceil(config.media.maxBytes * 1.37) + 65536 });
-  // Operations in flight per socket (the cap on subscriptions per connection).
-  const active = new WeakMap<object, Set<string>>();
+  // Who is on each socket (authenticated once, at connection_init).
+  const principals = new WeakMap<object, Principal>();
+  // Operations in flight per socket, with what releases their per-key subscription slot.
+  const active = new WeakMap<object, Map<string, () => void>>();
   const ws = useServer(
     {
       schema,
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
-      context: () => context(randomUUID()),
+      // Refused credentials close the socket with 4403 Forbidden before any operation runs.
+      onConnect: async (ctx) => {
+        try {
+          principals.set(ctx.extra.socket, await guard.authenticate(wsAuthorization(ctx.connectionParams, ctx.extra.request.headers)));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => context(randomUUID(), principals.get(ctx.extra.socket)!),
       onSubscribe: (ctx, id, payload) => {
-        const ops = active.get(ctx.extra.socket) ?? new Set<string>();
+        const ops = active.get(ctx.extra.socket) ?? new Map<string, () => void>();
         active.set(ctx.extra.socket, ops);
         if (ops.size >= config.ws.maxSubscriptions) {
           return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations at once on one connection`, { extensions: { code: 'RESOURCE_EXHAUSTED', retryable: true } })];
@@ -70,15 +87,31 @@ export async function startHttpServer(opts: {
         }
         const errors = validate(schema, document, [...specifiedRules, ...limitRules]);
         if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        ops.add(id);
+        const principal = principals.get(ctx.extra.socket)!;
+        const op = getOperationAST(document, payload.operationName);
+        let release = () => {};
+        try {
+          if (op) guard.chargeOperation(principal, op);
+          if (op?.operation === 'subscription') release = guard.openSubscription(principal);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        ops.set(id, release);
         metrics.subscriptions++;
         return undefined;
       },
       onComplete: (ctx, id) => {
-        if (active.get(ctx.extra.socket)?.delete(id)) metrics.subscriptions--;
+        const ops = active.get(ctx.extra.socket);
+        const release = ops?.get(id);
+        if (!release) return;
+        release();
+        ops!.delete(id);
+        metrics.subscriptions--;
       },
       onClose: (ctx) => {
-        metrics.subscriptions -= active.get(ctx.extra.socket)?.size ?? 0;
+        const ops = active.get(ctx.extra.socket);
+        for (const release of ops?.values() ?? []) release();
+        metrics.subscriptions -= ops?.size ?? 0;
         active.delete(ctx.extra.socket);
       },
       onError: (_ctx, id, _payload, errors) => log.warn({ id, errors: errors.map((e) => e.message) }, 'graphql-ws operation failed'),
@@ -108,6 +141,7 @@ export async function startHttpServer(opts: {
               if (rc.operation?.operation === 'subscription') {
                 throw new GraphQLError('Subscriptions are served over graphql-ws (ws://…/graphql), not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
               }
+              if (rc.operation) guard.chargeOperation(rc.contextValue.principal, rc.operation);
             },
             async willSendResponse(rc) {
               const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
@@ -126,10 +160,17 @@ export async function startHttpServer(opts: {
   });
   await apollo.start();
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  const routeLog = (err: unknown) => log.error({ err }, 'http route failed');
+  // With authentication on, /metrics is for admins (Prometheus: authorization.credentials).
+  app.get('/metrics', async (req, res) => {
+    try {
+      guard.access(await guard.authenticate(req.headers.authorization)).require('admin');
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    } catch (err) {
+      sendError(res, err, routeLog);
+    }
   });
-  app.use(httpRoutes(services, Math.max(config.media.maxBytes, config.media.videoMaxBytes), (err) => log.error({ err }, 'http route failed')));
+  app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
   app.use(
     '/graphql',
     // Base64 bodies up to MEDIA_MAX_BYTES; larger videos go through POST /upload or serverPath.
@@ -141,7 +182,7 @@ export async function startHttpServer(opts: {
       }
       next();
     },
-    expressMiddleware(apollo, { context: async ({ req }) => context(String(req.headers['x-request-id'] ?? randomUUID())) }),
+    expressMiddleware(apollo, { context: async ({ req }) => context(String(req.headers['x-request-id'] ?? randomUUID()), await guard.authenticate(req.headers.authorization)) }),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape too.
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendError(res, err, (e) => log.error({ err: e }, 'request failed')));
@@ -160,6 +201,7 @@ export async function startHttpServer(opts: {
     dispose: async () => {
       await apollo.stop();
       wss.close();
+      guard.dispose();
     },
   };
 }

@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { createMemoryPubSub } from '../events/pubsub.js';
+import { authChecker } from './auth/auth-checker.js';
+import { ApiKeyResolver } from '../modules/api-key/api-key.resolver.js';
 import { JobResolver } from '../modules/job/job.resolver.js';
 import { SessionResolver } from '../modules/session/session.resolver.js';
 import { MediaResolver } from '../modules/media/media.resolver.js';
@@ -11,12 +13,13 @@ import { ProjectResolver } from '../modules/project/project.resolver.js';
 import { SegmentationResolver } from '../modules/segmentation/segmentation.resolver.js';
 import { SystemResolver } from '../modules/system/system.resolver.js';
 
-export const RESOLVERS = [ProjectResolver, MediaResolver, SegmentationResolver, SessionResolver, JobResolver, ModelResolver, SystemResolver] as const;
+export const RESOLVERS = [ProjectResolver, MediaResolver, SegmentationResolver, SessionResolver, JobResolver, ModelResolver, SystemResolver, ApiKeyResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
     validate: { forbidUnknownValues: false },
+    authChecker,
     // Every subscription brings its own stream (subscribe option); this one only satisfies type-graphql.
     pubSub: createMemoryPubSub(),
   });

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { JobSnapshot } from '../../events/topics.js';
 import type { Context } from '../../server/context.js';
 import { CancelJobInput, JobListArgs } from './job.input.js';
@@ -7,24 +7,34 @@ import { Job, JobConnection, JobPayload } from './job.type.js';
 
 @Resolver(() => Job)
 export class JobResolver {
+  @Authorized('read')
   @Query(() => Job)
-  job(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  async job(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    await ctx.access.job(id);
     return ctx.services.jobs.get(id);
   }
 
+  @Authorized('read')
   @Query(() => JobConnection, { description: 'Jobs, oldest first, filtered by status, kind, project and session.' })
   jobs(@Args() args: JobListArgs, @Ctx() ctx: Context) {
-    return ctx.services.jobs.list(args);
+    return ctx.services.jobs.list(args, ctx.access.projectIds);
   }
 
+  @Authorized('write')
   @Mutation(() => JobPayload, { description: 'Cancels a queued or running job; a finished job is returned as it is.' })
   async cancelJob(@Arg('input') input: CancelJobInput, @Ctx() ctx: Context) {
+    await ctx.access.job(input.jobId);
     return { job: await ctx.services.jobs.cancel(input.jobId) };
   }
 
   @Subscription(() => Job, {
-    description: 'The job now, then every change of its progress or status; ends after it finishes.',
-    subscribe: ({ args, context }) => (context as Context).services.jobs.follow(args.jobId),
+    description: 'The job now, then every change of its progress or status; ends after it finishes. Needs the read scope.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as Context;
+      ctx.access.require('read');
+      await ctx.access.job(args.jobId);
+      return ctx.services.jobs.follow(args.jobId);
+    },
   })
   jobProgress(@Root() job: JobSnapshot, @Arg('jobId', () => ID) _jobId: string): Job {
     return toJob(job);

@@ -29,7 +29,8 @@ export class JobService {
     return toJob(await this.snapshot(id));
   }
 
-  async list(args: JobListArgs): Promise<Connection<Job>> {
+  /** `within`: only jobs of these projects or their sessions (a project-limited key), or null for all. */
+  async list(args: JobListArgs, within: readonly string[] | null = null): Promise<Connection<Job>> {
     // An id that is not a UUID matches no row.
     if ([args.projectId, args.sessionId].some((id) => id != null && !isUuid(id))) return emptyConnection();
     const where = {
@@ -37,9 +38,10 @@ export class JobService {
       ...(args.kind ? { kind: args.kind } : {}),
       ...(args.projectId ? { projectId: args.projectId } : {}),
       ...(args.sessionId ? { sessionId: args.sessionId } : {}),
+      ...(within ? { OR: [{ projectId: { in: [...within] } }, { session: { media: { projectId: { in: [...within] } } } }] } : {}),
     };
     const [rows, total] = await Promise.all([
-      this.prisma.job.findMany({ where: { ...where, ...afterCursor(args.after) }, orderBy: keysetOrder, take: args.first + 1 }),
+      this.prisma.job.findMany({ where: { AND: [where, afterCursor(args.after)] }, orderBy: keysetOrder, take: args.first + 1 }),
       this.prisma.job.count({ where }),
     ]);
     const conn = toConnection(rows as (JobSnapshot & { params: unknown })[], args.first, total, !!args.after);

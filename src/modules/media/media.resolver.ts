@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../server/context.js';
 import { Project } from '../project/project.type.js';
 import { Mask } from '../segmentation/segmentation.type.js';
@@ -7,23 +7,31 @@ import { AddMediaPayload, DeleteMediaPayload, Media, MediaConnection } from './m
 
 @Resolver(() => Media)
 export class MediaResolver {
+  @Authorized('read')
   @Query(() => Media, { description: 'One media item; NOT_FOUND if it does not exist.' })
-  media(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  async media(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    await ctx.access.media(id);
     return ctx.services.media.get(id);
   }
 
+  @Authorized('read')
   @Query(() => MediaConnection, { description: 'Media of one project, oldest first.' })
-  mediaList(@Arg('projectId', () => ID) projectId: string, @Args() args: MediaListArgs, @Ctx() ctx: Context) {
+  async mediaList(@Arg('projectId', () => ID) projectId: string, @Args() args: MediaListArgs, @Ctx() ctx: Context) {
+    await ctx.access.project(projectId);
     return ctx.services.projects.get(projectId).then(() => ctx.services.media.list({ ...args, projectId }));
   }
 
+  @Authorized('write')
   @Mutation(() => AddMediaPayload, { description: 'Adds an image (base64 or a server path). Large files: POST /upload.' })
-  addMedia(@Arg('input') input: AddMediaInput, @Ctx() ctx: Context) {
+  async addMedia(@Arg('input') input: AddMediaInput, @Ctx() ctx: Context) {
+    await ctx.access.project(input.projectId);
     return ctx.services.media.add(input);
   }
 
+  @Authorized('write')
   @Mutation(() => DeleteMediaPayload)
-  deleteMedia(@Arg('input') input: DeleteMediaInput, @Ctx() ctx: Context) {
+  async deleteMedia(@Arg('input') input: DeleteMediaInput, @Ctx() ctx: Context) {
+    await ctx.access.media(input.id);
     return ctx.services.media.delete(input.id);
   }
 

@@ -1,9 +1,10 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../server/context.js';
 import { Model } from './model.type.js';
 
 @Resolver(() => Model)
 export class ModelResolver {
+  @Authorized('read')
   @Query(() => [Model], { description: 'The models of the repository, loaded or not.' })
   models(@Ctx() ctx: Context) {
     return ctx.services.models.list();

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../server/context.js';
 import { PageArgs } from '../common/connection.type.js';
 import { MediaConnection } from '../media/media.type.js';
@@ -8,28 +8,37 @@ import { DeleteProjectPayload, Project, ProjectConnection, ProjectPayload } from
 
 @Resolver(() => Project)
 export class ProjectResolver {
+  @Authorized('read')
   @Query(() => Project, { description: 'One project; NOT_FOUND if it does not exist.' })
-  project(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  async project(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    await ctx.access.project(id);
     return ctx.services.projects.get(id);
   }
 
-  @Query(() => ProjectConnection)
+  @Authorized('read')
+  @Query(() => ProjectConnection, { description: 'Projects, oldest first (only its own for a project-limited key).' })
   projects(@Args() { first, after }: PageArgs, @Ctx() ctx: Context) {
-    return ctx.services.projects.list(first, after);
+    return ctx.services.projects.list(first, after, ctx.access.projectIds);
   }
 
-  @Mutation(() => ProjectPayload)
+  @Authorized('write')
+  @Mutation(() => ProjectPayload, { description: 'Not for a project-limited key (FORBIDDEN).' })
   async createProject(@Arg('input') input: CreateProjectInput, @Ctx() ctx: Context) {
+    ctx.access.requireAllProjects('create projects');
     return { project: await ctx.services.projects.create(input.name) };
   }
 
+  @Authorized('write')
   @Mutation(() => ProjectPayload)
   async renameProject(@Arg('input') input: RenameProjectInput, @Ctx() ctx: Context) {
+    await ctx.access.project(input.id);
     return { project: await ctx.services.projects.rename(input.id, input.name) };
   }
 
+  @Authorized('write')
   @Mutation(() => DeleteProjectPayload, { description: 'Deletes the project with its media.' })
-  deleteProject(@Arg('input') input: DeleteProjectInput, @Ctx() ctx: Context) {
+  async deleteProject(@Arg('input') input: DeleteProjectInput, @Ctx() ctx: Context) {
+    await ctx.access.project(input.id);
     return ctx.services.projects.delete(input.id);
   }
 

@@ -44,10 +44,12 @@ export class ProjectService {
     return { id, deletedMediaCount: media.length };
   }
 
-  async list(first: number, after?: string | null): Promise<Connection<Project>> {
+  /** `within`: only these projects (a project-limited key), or null for all. */
+  async list(first: number, after?: string | null, within: readonly string[] | null = null): Promise<Connection<Project>> {
+    const where = within ? { id: { in: [...within] } } : {};
     const [rows, total] = await Promise.all([
-      this.prisma.project.findMany({ where: afterCursor(after), orderBy: keysetOrder, take: first + 1 }),
-      this.prisma.project.count(),
+      this.prisma.project.findMany({ where: { ...where, ...afterCursor(after) }, orderBy: keysetOrder, take: first + 1 }),
+      this.prisma.project.count({ where }),
     ]);
     return toConnection(rows, first, total, !!after);
   }

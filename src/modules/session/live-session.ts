@@ -14,6 +14,8 @@ export class LiveSession {
     readonly tracker: Tracker,
     readonly video: FrameSource,
     private readonly frames: FrameStore | null,
+    /** The principal that opened the session (per-key cap), null when not capped. */
+    readonly ownerId: string | null = null,
   ) {}
 
   get totalFrames(): number {

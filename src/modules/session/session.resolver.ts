@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../server/context.js';
 import type { SessionEvent as SessionEventPayload } from '../../events/topics.js';
 import { toJob } from '../job/job.mapper.js';
@@ -21,69 +21,98 @@ import {
 
 @Resolver(() => Session)
 export class SessionResolver {
+  @Authorized('read')
   @Query(() => Session)
-  session(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  async session(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    await ctx.access.session(id);
     return ctx.services.sessions.row(id);
   }
 
+  @Authorized('read')
   @Query(() => SessionConnection)
   sessions(@Args() args: SessionListArgs, @Ctx() ctx: Context) {
-    return ctx.services.sessions.list(args);
+    return ctx.services.sessions.list(args, ctx.access.projectIds);
   }
 
+  @Authorized('read')
   @Query(() => [FrameMasks], { description: 'Stored masks by frame range and object, ascending by frame.' })
-  frameMasks(@Args() args: FrameMasksArgs, @Ctx() ctx: Context) {
+  async frameMasks(@Args() args: FrameMasksArgs, @Ctx() ctx: Context) {
+    await ctx.access.session(args.sessionId);
     return ctx.services.sessions.frameMasks(args);
   }
 
-  @Mutation(() => SessionPayload, { description: 'Opens a tracking session on a video (or an image).' })
+  @Authorized('write')
+  @Mutation(() => SessionPayload, { description: 'Opens a tracking session on a video (or an image). At most SESSION_MAX_OPEN_PER_KEY open per key.' })
   async startSession(@Arg('input') input: StartSessionInput, @Ctx() ctx: Context) {
-    return { session: await ctx.services.sessions.start(input.mediaId, input.model) };
+    await ctx.access.media(input.mediaId);
+    return { session: await ctx.services.sessions.start(input.mediaId, input.model, sessionOwner(ctx)) };
   }
 
+  @Authorized('write')
   @Mutation(() => AddPromptPayload, { description: 'Prompts a new or existing object on a frame; returns the masks of all objects there.' })
-  addPrompt(@Arg('input') input: AddPromptInput, @Ctx() ctx: Context) {
+  async addPrompt(@Arg('input') input: AddPromptInput, @Ctx() ctx: Context) {
+    await ctx.access.session(input.sessionId);
     return ctx.services.sessions.addPrompt(input);
   }
 
+  @Authorized('write')
   @Mutation(() => AddTextPromptPayload, { description: 'A phrase on a frame creates one tracked object per instance found (needs a model with a grounding companion).' })
-  addTextPrompt(@Arg('input') input: AddTextPromptInput, @Ctx() ctx: Context) {
+  async addTextPrompt(@Arg('input') input: AddTextPromptInput, @Ctx() ctx: Context) {
+    await ctx.access.session(input.sessionId);
     return ctx.services.sessions.addTextPrompt(input);
   }
 
+  @Authorized('write')
   @Mutation(() => SessionPayload)
   async clearPrompts(@Arg('input') input: ClearPromptsInput, @Ctx() ctx: Context) {
+    await ctx.access.session(input.sessionId);
     return { session: await ctx.services.sessions.clearPrompts(input) };
   }
 
+  @Authorized('write')
   @Mutation(() => SessionPayload)
   async removeObject(@Arg('input') input: RemoveObjectInput, @Ctx() ctx: Context) {
+    await ctx.access.session(input.sessionId);
     return { session: await ctx.services.sessions.removeObject(input.sessionId, input.objectId) };
   }
 
+  @Authorized('write')
   @Mutation(() => SessionPayload, { description: 'Removes every object, prompt and stored mask; the session stays open.' })
   async resetSession(@Arg('input') input: SessionIdInput, @Ctx() ctx: Context) {
+    await ctx.access.session(input.sessionId);
     return { session: await ctx.services.sessions.reset(input.sessionId) };
   }
 
+  @Authorized('write')
   @Mutation(() => CloseSessionPayload, { description: 'Frees the session’s model state; prompts and masks stay stored.' })
-  closeSession(@Arg('input') input: SessionIdInput, @Ctx() ctx: Context) {
+  async closeSession(@Arg('input') input: SessionIdInput, @Ctx() ctx: Context) {
+    await ctx.access.session(input.sessionId);
     return ctx.services.sessions.close(input.sessionId);
   }
 
+  @Authorized('write')
   @Mutation(() => SessionPayload, { description: 'Rebuilds a closed session from its stored prompts.' })
   async reopenSession(@Arg('input') input: SessionIdInput, @Ctx() ctx: Context) {
-    return { session: await ctx.services.sessions.reopen(input.sessionId) };
+    await ctx.access.session(input.sessionId);
+    return { session: await ctx.services.sessions.reopen(input.sessionId, sessionOwner(ctx)) };
   }
 
+  @Authorized('write')
   @Mutation(() => PropagatePayload, { description: 'Starts propagation as a job and returns it at once.' })
   async propagate(@Arg('input') input: PropagateInput, @Ctx() ctx: Context) {
+    await ctx.access.session(input.sessionId);
     return { job: toJob(await ctx.services.sessions.propagate(input)) };
   }
 
   @Subscription(() => SessionEvent, {
     description: 'Per-frame masks of every object as propagation produces them, then the end of the job. With jobId and replay, frames that job already stored come first; the stream ends with that job.',
-    subscribe: ({ args, context }) => (context as Context).services.sessionEvents(args.sessionId, args.jobId ?? null, args.replay ?? false),
+    subscribe: async ({ args, context }) => {
+      const ctx = context as Context;
+      ctx.access.require('read');
+      await ctx.access.session(args.sessionId);
+      if (args.jobId) await ctx.access.job(args.jobId);
+      return ctx.services.sessionEvents(args.sessionId, args.jobId ?? null, args.replay ?? false);
+    },
   })
   sessionEvents(
     @Root() event: SessionEventPayload,
@@ -142,3 +171,7 @@ export class SessionResolver {
   }
 }
 
+/** Sessions of a key (or JWT subject) count against its SESSION_MAX_OPEN_PER_KEY; AUTH_MODE=none has no keys. */
+function sessionOwner(ctx: Context): string | null {
+  return ctx.principal.kind === 'anonymous' ? null : ctx.principal.id;
+}

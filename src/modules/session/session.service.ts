@@ -71,9 +71,14 @@ export class SessionService {
     return this.live.get(id);
   }
 
-  async list(args: SessionListArgs): Promise<Connection<SessionRow>> {
+  /** `within`: only sessions on media of these projects (a project-limited key), or null for all. */
+  async list(args: SessionListArgs, within: readonly string[] | null = null): Promise<Connection<SessionRow>> {
     if (args.mediaId != null && !isUuid(args.mediaId)) return emptyConnection();
-    const where = { ...(args.status ? { status: args.status } : {}), ...(args.mediaId ? { mediaId: args.mediaId } : {}) };
+    const where = {
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.mediaId ? { mediaId: args.mediaId } : {}),
+      ...(within ? { media: { projectId: { in: [...within] } } } : {}),
+    };
     const [rows, total] = await Promise.all([
       this.prisma.session.findMany({ where: { ...where, ...afterCursor(args.after) }, orderBy: keysetOrder, take: args.first + 1 }),
       this.prisma.session.count({ where }),
@@ -119,12 +124,13 @@ export class SessionService {
 
   // --- lifecycle ---
 
-  async start(mediaId: string, model?: string | null): Promise<SessionRow> {
+  /** `ownerId`: the principal opening it, held to SESSION_MAX_OPEN_PER_KEY (null: not capped per key). */
+  async start(mediaId: string, model?: string | null, ownerId: string | null = null): Promise<SessionRow> {
     const media = await this.media.get(mediaId);
     const modelName = model ?? this.config.models.defaultModel;
     await this.engine.model(modelName).catch(mapEngineError);
-    this.ensureCapacity();
-    const session = await this.prisma.session.create({ data: { mediaId: media.id, modelName } });
+    this.ensureCapacity(ownerId);
+    const session = await this.prisma.session.create({ data: { mediaId: media.id, modelName, ownerId } });
     try {
       await this.ensureLive(session);
     } catch (err) {
@@ -135,11 +141,11 @@ export class SessionService {
   }
 
   /** Rebuilds a closed (or lost) session's model state from its stored prompts. */
-  async reopen(id: string): Promise<SessionRow> {
+  async reopen(id: string, ownerId: string | null = null): Promise<SessionRow> {
     const session = await this.row(id);
     if (session.status === SessionStatus.CLOSED) {
-      this.ensureCapacity();
-      await this.prisma.session.update({ where: { id }, data: { status: 'OPEN', closedAt: null, closeReason: null, lastActivityAt: new Date() } });
+      this.ensureCapacity(ownerId);
+      await this.prisma.session.update({ where: { id }, data: { status: 'OPEN', closedAt: null, closeReason: null, lastActivityAt: new Date(), ...(ownerId ? { ownerId } : {}) } });
     }
     await this.ensureLive(await this.row(id));
     return this.row(id);
@@ -157,10 +163,15 @@ export class SessionService {
     return { session: updated, freedBytes };
   }
 
-  private ensureCapacity(): void {
+  private ensureCapacity(ownerId: string | null = null): void {
     if (this.live.size + this.opening.size >= this.config.sessions.maxOpen) {
       throw exhausted(`At most ${this.config.sessions.maxOpen} sessions can be open at once`, {
         hint: 'Close a session (closeSession) or raise SESSION_MAX_OPEN.',
+      });
+    }
+    if (ownerId && [...this.live.values()].filter((l) => l.ownerId === ownerId).length >= this.config.sessions.maxOpenPerKey) {
+      throw exhausted(`At most ${this.config.sessions.maxOpenPerKey} sessions can be open at once per key`, {
+        hint: 'Close one of your sessions (closeSession) or raise SESSION_MAX_OPEN_PER_KEY.',
       });
     }
   }
@@ -193,7 +204,7 @@ export class SessionService {
     const model = await this.engine.model(session.modelName).catch(mapEngineError);
     const { source, store } = await this.frameSource(session.id, media);
     const tracker = createTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
-    const live = new LiveSession(session.id, session.modelName, tracker, source, store);
+    const live = new LiveSession(session.id, session.modelName, tracker, source, store, session.ownerId);
     try {
       const prompts = await this.prisma.prompt.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
       for (const p of prompts) {

@@ -1,9 +1,10 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../server/context.js';
 import { Health } from './system.type.js';
 
 @Resolver()
 export class SystemResolver {
+  @Authorized('read')
   @Query(() => Health, { description: 'The same report as GET /healthz.' })
   health(@Ctx() ctx: Context) {
     return ctx.services.system.health();

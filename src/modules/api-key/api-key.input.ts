@@ -1,0 +1,25 @@
+import { ArrayMaxSize, ArrayMinSize, Length } from 'class-validator';
+import { Field, GraphQLISODateTime, ID, InputType } from 'type-graphql';
+import { ApiScope } from './api-key.type.js';
+
+@InputType()
+export class CreateApiKeyInput {
+  @Field({ description: '1 to 200 characters, for people.' })
+  @Length(1, 200)
+  name: string;
+
+  @Field(() => [ApiScope])
+  @ArrayMinSize(1)
+  scopes: ApiScope[];
+
+  @Field(() => [ID], { defaultValue: [], description: 'Limit the key to these projects; empty = every project.' })
+  @ArrayMaxSize(1000)
+  projectIds: string[];
+
+  @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt?: Date | null;
+}
+
+@InputType()
+export class RevokeApiKeyInput {
+  @Field(() => ID) id: string;
+}

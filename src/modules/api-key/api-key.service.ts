@@ -1,0 +1,101 @@
+// API keys: create (the secret is returned once), list, revoke, and verify a presented secret.
+import { LRUCache } from 'lru-cache';
+import type { Prisma } from '../../db/database.js';
+import { badInput, notFound } from '../../errors/app-errors.js';
+import type { Principal } from '../../server/auth/principal.js';
+import { parseScopes, type Scope } from '../../server/auth/scopes.js';
+import type { Connection } from '../common/connection.type.js';
+import { isUuid } from '../common/ids.js';
+import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import { displayPrefix, hashSecret, looksLikeApiKey, newSecret } from './api-key.secret.js';
+import type { ApiKey } from './api-key.type.js';
+
+type Row = Awaited<ReturnType<Prisma['apiKey']['findUniqueOrThrow']>>;
+
+export interface NewApiKey {
+  name: string;
+  scopes: readonly string[];
+  projectIds?: readonly string[];
+  expiresAt?: Date | null;
+}
+
+/** How long a verified key is trusted without asking the database again (revocation here is immediate). */
+const VERIFY_TTL_MS = 10_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export class ApiKeyService {
+  private readonly verified = new LRUCache<string, { principal: Principal | null; expiresAt: number | null; row: Row | null }>({ max: 10_000, ttl: VERIFY_TTL_MS });
+  private readonly touched = new Map<string, number>();
+
+  constructor(private readonly prisma: Prisma) {}
+
+  async create(input: NewApiKey): Promise<{ apiKey: ApiKey; secret: string }> {
+    const scopes = parseScopes(input.scopes);
+    const name = input.name.trim();
+    if (!name) throw badInput('name must not be blank', { field: 'name' });
+    const projectIds = [...new Set((input.projectIds ?? []).map((id) => id.toLowerCase()))];
+    const bad = projectIds.find((id) => !isUuid(id));
+    if (bad !== undefined) throw badInput(`Project ${JSON.stringify(bad)} not found`, { field: 'projectIds' });
+    if (projectIds.length) {
+      const found = await this.prisma.project.findMany({ where: { id: { in: projectIds } }, select: { id: true } });
+      const missing = projectIds.find((id) => !found.some((p) => p.id === id));
+      if (missing) throw badInput(`Project ${JSON.stringify(missing)} not found`, { field: 'projectIds' });
+    }
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw badInput('expiresAt is in the past', { field: 'expiresAt' });
+    const secret = newSecret();
+    const row = await this.prisma.apiKey.create({
+      data: { name, scopes, projectIds, prefix: displayPrefix(secret), hash: hashSecret(secret), expiresAt: input.expiresAt ?? null },
+    });
+    return { apiKey: toApiKey(row), secret };
+  }
+
+  async list(first: number, after?: string | null): Promise<Connection<ApiKey>> {
+    const [rows, total] = await Promise.all([
+      this.prisma.apiKey.findMany({ where: afterCursor(after), orderBy: keysetOrder, take: first + 1 }),
+      this.prisma.apiKey.count(),
+    ]);
+    const conn = toConnection(rows, first, total, !!after);
+    return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toApiKey(e.node) })) };
+  }
+
+  /** Revokes a key (idempotent); it stops working at once in this process. */
+  async revoke(id: string): Promise<ApiKey> {
+    const row = isUuid(id) ? await this.prisma.apiKey.findUnique({ where: { id } }) : null;
+    if (!row) throw notFound('API key', id);
+    const revoked = row.revokedAt ? row : await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+    this.verified.delete(row.hash);
+    return toApiKey(revoked);
+  }
+
+  /** The principal of a presented secret, or null when it is unknown, revoked or expired. */
+  async verify(secret: string): Promise<Principal | null> {
+    if (!looksLikeApiKey(secret)) return null;
+    const hash = hashSecret(secret);
+    let hit = this.verified.get(hash);
+    if (!hit) {
+      const row = await this.prisma.apiKey.findUnique({ where: { hash } });
+      const usable = row && !row.revokedAt;
+      hit = {
+        row,
+        expiresAt: row?.expiresAt?.getTime() ?? null,
+        principal: usable ? { id: `api-key:${row.id}`, kind: 'api-key', scopes: row.scopes as Scope[], projects: row.projectIds.length ? row.projectIds : null } : null,
+      };
+      this.verified.set(hash, hit);
+    }
+    if (!hit.principal || (hit.expiresAt !== null && hit.expiresAt <= Date.now())) return null;
+    this.touch(hit.row!.id);
+    return hit.principal;
+  }
+
+  // lastUsedAt, written at most once a minute per key and never in the request's way.
+  private touch(id: string): void {
+    const now = Date.now();
+    if (now - (this.touched.get(id) ?? 0) < TOUCH_EVERY_MS) return;
+    this.touched.set(id, now);
+    void this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: new Date(now) } }).catch(() => undefined);
+  }
+}
+
+function toApiKey(row: Row): ApiKey {
+  return { ...row, scopes: row.scopes as ApiKey['scopes'] };
+}

@@ -1,0 +1,23 @@
+// Which project a media, session or job belongs to: what project-limited keys are checked against.
+import type { Prisma } from '../../db/database.js';
+import { isUuid } from '../../modules/common/ids.js';
+
+export class ProjectOwners {
+  constructor(private readonly prisma: Prisma) {}
+
+  async ofMedia(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    return (await this.prisma.media.findUnique({ where: { id }, select: { projectId: true } }))?.projectId ?? null;
+  }
+
+  async ofSession(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    return (await this.prisma.session.findUnique({ where: { id }, select: { media: { select: { projectId: true } } } }))?.media.projectId ?? null;
+  }
+
+  async ofJob(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    const job = await this.prisma.job.findUnique({ where: { id }, select: { projectId: true, session: { select: { media: { select: { projectId: true } } } } } });
+    return job?.projectId ?? job?.session?.media.projectId ?? null;
+  }
+}
