@@ -12,8 +12,8 @@ export function fixture(name: string): string {
   return path.join(inject('fixturesDir'), name);
 }
 
-export async function uploadFile(baseUrl: string, projectId: string, file: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}/upload?projectId=${projectId}&filename=${path.basename(file)}`, { method: 'POST', body: await readFile(file) });
+export async function uploadFile(baseUrl: string, projectId: string, file: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}/upload?projectId=${projectId}&filename=${path.basename(file)}`, { method: 'POST', body: await readFile(file), headers });
   return { status: res.status, body: await res.json() };
 }
 
