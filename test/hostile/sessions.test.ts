@@ -199,9 +199,9 @@ describe('hostile sessions', () => {
     await property(
       h,
       'session strings',
-      // Labels with leading or trailing white space (or a BOM) come back trimmed: an open finding
-      // (cause not found yet, see the session note); the echo is checked on the others.
-      fc.record({ label: text.filter((t) => t === t.trim()), phrase: text }),
+      // A label starting with U+FEFF comes back without it on PGlite: PGlite 0.4.3 stores it (length()
+      // counts it) but decodes text with a TextDecoder that drops a leading BOM. PostgreSQL keeps it.
+      fc.record({ label: text.filter((t) => !t.startsWith('\ufeff')), phrase: text }),
       async ({ label, phrase }) => {
         // The image session: its embedding is cached, so a case costs one decoder run.
         const r = await run(`mutation($i: AddPromptInput!) { addPrompt(input: $i) { objectId session { objects { objectId label } } } }`, { i: { sessionId: ids.image, frameIndex: 0, label, points: [{ x: 0.3, y: 0.3 }] } }, 'addPrompt');
