@@ -68,6 +68,9 @@ async function openPglite(dir: string, migrations: Awaited<ReturnType<typeof rea
 
 async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof readMigrations>>): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle connection the server drops (a restart, a failover, an admin) is an 'error' on the
+  // pool; unhandled, it would crash the process. The pool replaces the connection on next use.
+  pool.on('error', (err) => process.emitWarning(`PostgreSQL dropped an idle connection: ${err.message}`));
   let conn: pg.PoolClient;
   try {
     conn = await pool.connect();
