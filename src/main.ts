@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.logLevel });
   const app = await startApp(config, log).catch((err: Error) => {
+    // The structured line for log collectors, and one human line on stderr: no stack trace (the
+    // messages of start failures say what to fix; LOG_LEVEL=debug logs the stack).
     log.fatal({ reason: err.message }, `maskql cannot start: ${err.message}`);
+    log.debug({ err }, 'start failure');
+    process.stderr.write(`maskql cannot start: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exit(1);
   });
   log.info({ url: `${app.url}/graphql`, database: app.db.kind, models: app.engine.registry.names(), device: config.engine.device }, 'maskql ready');
