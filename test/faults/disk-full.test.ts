@@ -42,7 +42,7 @@ describe.each(databaseKinds())('a full disk on media write (%s)', (db) => {
     const res = await fetch(`${srv.url}/upload?projectId=${projectId}&filename=noise.png`, { method: 'POST', body: noise });
     expect(res.status).toBe(507);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    expect((await res.json()).errors[0].extensions).toMatchObject({ code: 'RESOURCE_EXHAUSTED', reason: 'DISK_FULL', retryable: true });
+    expect(((await res.json()) as { errors: { extensions: unknown }[] }).errors[0].extensions).toMatchObject({ code: 'RESOURCE_EXHAUSTED', reason: 'DISK_FULL', retryable: true });
 
     expect(await filesUnder(mediaDir)).toEqual([]);
     expect((await gql.request(MediaListDocument, { projectId })).mediaList.totalCount).toBe(0);
