@@ -1,8 +1,8 @@
 // Boot: config -> database -> engine -> http + ws server; and the shutdown path. Nothing else.
 import 'reflect-metadata';
-import pino from 'pino';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const app = await startApp(config, log).catch((err: Error) => {
     // The structured line for log collectors, and one human line on stderr: no stack trace (the
     // messages of start failures say what to fix; LOG_LEVEL=debug logs the stack).

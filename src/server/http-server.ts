@@ -1,5 +1,4 @@
 // Apollo Server and graphql-ws on one port and one path (/graphql), with the plain HTTP routes.
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -22,6 +21,7 @@ import { queryLimitRules } from './query-limits.js';
 import { containsNul, MAX_TOKENS, nulError } from './input-guard.js';
 import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
+import { requestIds, requestLogPlugin, wsOperationLog } from './request-log.js';
 
 export interface HttpServer {
   url: string;
@@ -42,7 +42,8 @@ export async function startHttpServer(opts: {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const context = (requestId: string): Context => ({ requestId, services, loaders: createLoaders(prisma) });
+  const context = (requestId: string): Context => ({ requestId, log: log.child({ requestId }), services, loaders: createLoaders(prisma) });
+  const wsLog = wsOperationLog(log);
   const production = config.env === 'production';
 
   const limitRules = queryLimitRules(config.query);
@@ -54,7 +55,7 @@ export async function startHttpServer(opts: {
     {
       schema,
       connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
-      context: () => context(randomUUID()),
+      context: (ctx, id, payload) => context(wsLog.start(ctx.extra.socket, id, payload)),
       onSubscribe: (ctx, id, payload) => {
         const ops = active.get(ctx.extra.socket) ?? new Set<string>();
         active.set(ctx.extra.socket, ops);
@@ -75,13 +76,14 @@ export async function startHttpServer(opts: {
         return undefined;
       },
       onComplete: (ctx, id) => {
+        wsLog.end(ctx.extra.socket, id);
         if (active.get(ctx.extra.socket)?.delete(id)) metrics.subscriptions--;
       },
       onClose: (ctx) => {
         metrics.subscriptions -= active.get(ctx.extra.socket)?.size ?? 0;
         active.delete(ctx.extra.socket);
       },
-      onError: (_ctx, id, _payload, errors) => log.warn({ id, errors: errors.map((e) => e.message) }, 'graphql-ws operation failed'),
+      onError: (ctx, id, _payload, errors) => log.warn({ id, requestId: wsLog.requestId(ctx.extra.socket, id), errors: errors.map((e) => e.message) }, 'graphql-ws operation failed'),
     },
     wss,
   );
@@ -96,6 +98,7 @@ export async function startHttpServer(opts: {
     formatError: formatError(production),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      requestLogPlugin<Context>(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       {
         async serverWillStart() {
@@ -126,6 +129,7 @@ export async function startHttpServer(opts: {
   });
   await apollo.start();
 
+  app.use(requestIds());
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -141,7 +145,7 @@ export async function startHttpServer(opts: {
       }
       next();
     },
-    expressMiddleware(apollo, { context: async ({ req }) => context(String(req.headers['x-request-id'] ?? randomUUID())) }),
+    expressMiddleware(apollo, { context: async ({ res }) => context(res.locals.requestId) }),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape too.
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendError(res, err, (e) => log.error({ err: e }, 'request failed')));
