@@ -2,9 +2,10 @@
 // main.ts calls this; tests call it too, with a config of their own.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { createLogger, withRedaction } from './log.js';
 import { Engine } from './engine/engine.js';
 import { createMemoryPubSub } from './events/pubsub.js';
 import { ContentStore } from './media/content-store.js';
@@ -27,7 +28,8 @@ export interface App {
 
 export const VERSION: string = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
 
-export async function startApp(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<App> {
+export async function startApp(config: Config, given: Logger = createLogger(config.logLevel)): Promise<App> {
+  const log = withRedaction(given);
   const db = await openDatabase(config.database);
   if (db.migrated.length) log.info({ migrations: db.migrated }, 'database migrated');
   const disposers: (() => Promise<void>)[] = [() => db.dispose()];

@@ -1,8 +1,8 @@
 // Boot: config -> database -> engine -> http + ws server; and the shutdown path. Nothing else.
 import 'reflect-metadata';
-import pino from 'pino';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,9 +15,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const app = await startApp(config, log).catch((err: Error) => {
+    // The structured line for log collectors, and one human line on stderr: no stack trace (the
+    // messages of start failures say what to fix; LOG_LEVEL=debug logs the stack).
     log.fatal({ reason: err.message }, `maskql cannot start: ${err.message}`);
+    log.debug({ err }, 'start failure');
+    process.stderr.write(`maskql cannot start: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exit(1);
   });
   log.info({ url: `${app.url}/graphql`, database: app.db.kind, models: app.engine.registry.names(), device: config.engine.device }, 'maskql ready');

@@ -1,6 +1,7 @@
 // Opens the database: PGlite in DATA_DIR by default (no server to install), PostgreSQL when
 // DATABASE_URL is set. Both run the same Prisma schema and migrations.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -33,7 +34,7 @@ export async function openDatabase(config: Config['database'], migrationsDir = M
 }
 
 async function openPglite(dir: string, migrations: Awaited<ReturnType<typeof readMigrations>>): Promise<Database> {
-  await mkdir(dir, { recursive: true });
+  await prepareDirectory(dir);
   // Two processes on one PGlite directory lose writes silently: hold a lock file.
   const releaseLock = await lockDirectory(dir);
   let client: PGlite;
@@ -101,6 +102,21 @@ async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof r
       await pool.end();
     },
   };
+}
+
+/** The directory exists and is writable, or one clear error says which and what to do. */
+async function prepareDirectory(dir: string): Promise<void> {
+  const fix = 'set DATA_DIR to a writable directory, or DATABASE_URL to use PostgreSQL';
+  const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new DatabaseUnavailableError(`The embedded database directory ${dir} cannot be created (${code(err)}): ${fix}.`);
+  }
+  // access(W_OK) reports a read-only filesystem (EROFS) even to root.
+  await access(dir, constants.W_OK).catch((err) => {
+    throw new DatabaseUnavailableError(`The embedded database directory ${dir} is not writable (${code(err)}): ${fix}.`);
+  });
 }
 
 function redactUrl(url: string): string {

@@ -1,5 +1,4 @@
 // Apollo Server and graphql-ws on one port and one path (/graphql), with the plain HTTP routes.
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -25,6 +24,7 @@ import { httpRoutes, sendError } from './http-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import { wsAuthorization } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
+import { requestIds, requestLogPlugin, wsOperationLog } from './request-log.js';
 
 export interface HttpServer {
   url: string;
@@ -48,7 +48,8 @@ export async function startHttpServer(opts: {
   const guard = new AuthGuard(config, services.apiKeys, prisma);
   if (guard.mode === 'none') log.warn('AUTH_MODE=none: every client is an admin, with no key and no rate limit. Set AUTH_MODE=apikey or jwt for anything but local use.');
   else log.info({ mode: guard.mode }, 'authentication on');
-  const context = (requestId: string, principal: Principal): Context => ({ requestId, services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });
+  const context = (requestId: string, principal: Principal): Context => ({ requestId, log: log.child({ requestId }), services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });
+  const wsLog = wsOperationLog(log);
   const production = config.env === 'production';
 
   const limitRules = queryLimitRules(config.query);
@@ -71,7 +72,7 @@ export async function startHttpServer(opts: {
           return false;
         }
       },
-      context: (ctx) => context(randomUUID(), principals.get(ctx.extra.socket)!),
+      context: (ctx, id, payload) => context(wsLog.start(ctx.extra.socket, id, payload), principals.get(ctx.extra.socket)!),
       onSubscribe: (ctx, id, payload) => {
         const ops = active.get(ctx.extra.socket) ?? new Map<string, () => void>();
         active.set(ctx.extra.socket, ops);
@@ -101,6 +102,7 @@ export async function startHttpServer(opts: {
         return undefined;
       },
       onComplete: (ctx, id) => {
+        wsLog.end(ctx.extra.socket, id);
         const ops = active.get(ctx.extra.socket);
         const release = ops?.get(id);
         if (!release) return;
@@ -114,7 +116,7 @@ export async function startHttpServer(opts: {
         metrics.subscriptions -= ops?.size ?? 0;
         active.delete(ctx.extra.socket);
       },
-      onError: (_ctx, id, _payload, errors) => log.warn({ id, errors: errors.map((e) => e.message) }, 'graphql-ws operation failed'),
+      onError: (ctx, id, _payload, errors) => log.warn({ id, requestId: wsLog.requestId(ctx.extra.socket, id), errors: errors.map((e) => e.message) }, 'graphql-ws operation failed'),
     },
     wss,
   );
@@ -129,6 +131,7 @@ export async function startHttpServer(opts: {
     formatError: formatError(production),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      requestLogPlugin<Context>(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       {
         async serverWillStart() {
@@ -160,6 +163,7 @@ export async function startHttpServer(opts: {
   });
   await apollo.start();
 
+  app.use(requestIds());
   const routeLog = (err: unknown) => log.error({ err }, 'http route failed');
   // With authentication on, /metrics is for admins (Prometheus: authorization.credentials).
   app.get('/metrics', async (req, res) => {
@@ -182,7 +186,7 @@ export async function startHttpServer(opts: {
       }
       next();
     },
-    expressMiddleware(apollo, { context: async ({ req }) => context(String(req.headers['x-request-id'] ?? randomUUID()), await guard.authenticate(req.headers.authorization)) }),
+    expressMiddleware(apollo, { context: async ({ req, res }) => context(res.locals.requestId, await guard.authenticate(req.headers.authorization)) }),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape too.
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendError(res, err, (e) => log.error({ err: e }, 'request failed')));

@@ -1,6 +1,6 @@
 // The tracking test video: two coloured discs moving on their own paths over a light background.
 // Positions are a pure function of the frame, so tests know the ground truth of every frame.
-import { drawFrame, encodeTestVideo, type Rgb } from '../fixtures/video.js';
+import { drawFrame, encodeTestVideo, type Rgb, type Shape } from '../fixtures/video.js';
 import type { FfmpegBins } from '../../src/media/video-probe.js';
 
 export const DISCS_VIDEO = { width: 320, height: 240, frames: 60, fps: 30 } as const;
@@ -16,16 +16,16 @@ export const DISCS: { color: Rgb; r: number; path: (i: number) => [number, numbe
   { color: [40, 70, 210], r: 24, path: (i) => [275 - 180 * tri(i, 120), 170 - 30 * Math.sin(i / 15)] },
 ];
 
+/** The discs of frame i, as shapes to draw. */
+export function discShapes(i: number): Shape[] {
+  return DISCS.map((d) => {
+    const [cx, cy] = d.path(i);
+    return { kind: 'disc' as const, cx, cy, r: d.r, color: d.color };
+  });
+}
+
 export function discFrame(i: number): Buffer {
-  return drawFrame(
-    DISCS_VIDEO.width,
-    DISCS_VIDEO.height,
-    BACKGROUND,
-    DISCS.map((d) => {
-      const [cx, cy] = d.path(i);
-      return { kind: 'disc' as const, cx, cy, r: d.r, color: d.color };
-    }),
-  );
+  return drawFrame(DISCS_VIDEO.width, DISCS_VIDEO.height, BACKGROUND, discShapes(i));
 }
 
 /** Ground truth of disc k on frame i (the later disc overdraws the earlier where they overlap). */

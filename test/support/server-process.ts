@@ -8,11 +8,16 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+/** dist/src/main.js on an ephemeral port, CPU, PGlite unless env says otherwise. */
+function spawnMain(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['dist/src/main.js'], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ENGINE_DEVICE: 'cpu', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawnMain(env);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -38,4 +43,17 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       return exited;
     },
   };
+}
+
+/** Runs the real server expecting it to exit by itself (a start that must fail); its streams apart. */
+export async function runServerToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnMain(env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
