@@ -2,6 +2,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Services } from '../services.js';
+import { badInput } from '../errors/app-errors.js';
 import { containsNul, nulError } from './input-guard.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 
@@ -45,8 +46,9 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
     res.status(health.database.ok ? 200 : 503).json(health);
   });
 
-  // POST /upload?projectId=...&filename=...&label=... with the file as the raw body.
-  router.post('/upload', express.raw({ type: () => true, limit: maxUploadBytes }), async (req: Request, res: Response) => {
+  // POST /upload?projectId=...&filename=...&label=... with the file as the raw body, streamed
+  // (a video goes to disk as it arrives; the store refuses it past VIDEO_MAX_BYTES).
+  router.post('/upload', async (req: Request, res: Response) => {
     try {
       const q = req.query as Record<string, string | undefined>;
       if (containsNul(q)) throw nulError();
@@ -56,10 +58,12 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
       access.require('write');
       guard.charge(principal, 'write');
       await access.project(q.projectId ?? '');
-      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const result = await services.media.add({ projectId: q.projectId ?? '', bytes, filename: q.filename ?? null, label: q.label ?? null });
+      if (Number(req.headers['content-length']) > maxUploadBytes) throw badInput(`Upload is larger than ${maxUploadBytes} bytes`, { reason: 'TOO_LARGE' });
+      const result = await services.media.add({ projectId: q.projectId ?? '', stream: req, filename: q.filename ?? null, label: q.label ?? null });
       res.status(201).json({ data: { media: result.media, deduplicated: result.deduplicated } });
     } catch (err) {
+      // Refused before the body was read: this connection cannot carry another request.
+      if (!req.readableEnded) res.set('Connection', 'close');
       sendError(res, err, log);
     }
   });

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
 import type { ImageSource } from '../../engine/image-source.js';
-import type { ContentStore } from '../../media/content-store.js';
+import type { ContentStore, PutResult } from '../../media/content-store.js';
 import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
 import { decodeFirstFrame } from '../../media/video-still.js';
 import { probeVideo, resolveFfmpeg, sniffVideoContainer, type FfmpegBins } from '../../media/video-probe.js';
@@ -24,6 +24,8 @@ export interface AddMediaRequest {
   serverPath?: string | null;
   /** Bytes of a raw upload. */
   bytes?: Buffer;
+  /** A raw upload as it arrives: a video goes to disk as it streams, never whole into memory. */
+  stream?: AsyncIterable<Buffer>;
   filename?: string | null;
   label?: string | null;
 }
@@ -55,16 +57,14 @@ export class MediaService {
   private bins?: FfmpegBins;
 
   async add(req: AddMediaRequest): Promise<{ media: Media; deduplicated: boolean }> {
-    const sources = [req.base64, req.serverPath, req.bytes].filter((s) => s !== undefined && s !== null).length;
+    const sources = [req.base64, req.serverPath, req.bytes, req.stream].filter((s) => s !== undefined && s !== null).length;
     if (sources !== 1) throw badInput('Give exactly one of base64 and serverPath', { field: 'input' });
     requireUuid('Project', req.projectId);
     if (!(await this.prisma.project.findUnique({ where: { id: req.projectId }, select: { id: true } }))) throw notFound('Project', req.projectId);
-    const bytes = await this.readInput(req);
-    const isVideo = sniffVideoContainer(bytes.subarray(0, 64)) !== undefined;
     let described: Described | undefined;
     let thumbnailPath: string | null = null;
     try {
-      described = await (isVideo ? this.describeVideo(bytes) : this.describeImage(bytes));
+      described = await this.describeInput(req);
       thumbnailPath = (await this.store.put(described.thumbnail, 'webp')).relPath;
       const media = await this.prisma.media.create({
         data: {
@@ -94,6 +94,18 @@ export class MediaService {
     }
   }
 
+  private async describeInput(req: AddMediaRequest): Promise<Described> {
+    if (req.stream) {
+      const { head, all } = await peek(req.stream, 64);
+      const container = sniffVideoContainer(head);
+      if (container === undefined) return this.describeImage(await collect(all, this.limits.maxBytes));
+      const stored = await this.store.putStream(all, container === 'mp4' ? 'mp4' : 'mkv', { maxBytes: this.limits.videoMaxBytes });
+      return this.describeStoredVideo(stored);
+    }
+    const bytes = await this.readInput(req);
+    return sniffVideoContainer(bytes.subarray(0, 64)) !== undefined ? this.describeVideo(bytes) : this.describeImage(bytes);
+  }
+
   private async describeImage(bytes: Buffer): Promise<Described> {
     if (bytes.length > this.limits.maxBytes) throw badInput(`Image is larger than ${this.limits.maxBytes} bytes (MEDIA_MAX_BYTES)`, { reason: 'TOO_LARGE' });
     const info = await probeImage(bytes, { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels });
@@ -105,7 +117,10 @@ export class MediaService {
   /** Videos are stored first (ffprobe reads files), then probed; a bad one is removed again. */
   private async describeVideo(bytes: Buffer): Promise<Described> {
     if (bytes.length > this.limits.videoMaxBytes) throw badInput(`Video is larger than ${this.limits.videoMaxBytes} bytes (VIDEO_MAX_BYTES)`, { reason: 'TOO_LARGE' });
-    const stored = await this.store.put(bytes, sniffVideoContainer(bytes.subarray(0, 64)) === 'mp4' ? 'mp4' : 'mkv');
+    return this.describeStoredVideo(await this.store.put(bytes, sniffVideoContainer(bytes.subarray(0, 64)) === 'mp4' ? 'mp4' : 'mkv'));
+  }
+
+  private async describeStoredVideo(stored: PutResult): Promise<Described> {
     try {
       const file = this.store.path(stored.relPath);
       const bins = this.ffmpeg();
@@ -221,4 +236,34 @@ export class MediaService {
       pixels: async () => ({ kind: 'encoded', bytes: await this.readBytes(media) }),
     };
   }
+}
+
+/** The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again. */
+async function peek(stream: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+  const it = stream[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let size = 0;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done) break;
+    seen.push(r.value);
+    size += r.value.length;
+  }
+  async function* all() {
+    yield* seen;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { head: Buffer.concat(seen).subarray(0, n), all: all() };
+}
+
+/** A stream into memory, refused past `max` bytes (images only: videos stream to disk). */
+async function collect(stream: AsyncIterable<Buffer>, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > max) throw badInput(`Image is larger than ${max} bytes (MEDIA_MAX_BYTES)`, { reason: 'TOO_LARGE' });
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
 }
