@@ -11,7 +11,7 @@ import { EmbeddingCache } from './embedding-cache.js';
 import { EngineError } from './engine-error.js';
 import { selectCandidates, type Embedding, type MaskCandidate, type Runner } from './families/family.js';
 import type { ImageSource, ObjectPrompt } from './image-source.js';
-import { encodeRle, type CocoRle } from './masks/coco-rle.js';
+import { encodeRleWithStats, type CocoRle } from './masks/coco-rle.js';
 import { maskArea, maskBbox } from './masks/mask-stats.js';
 import { maskToPolygons } from './masks/polygons.js';
 import { ModelRegistry, type LoadedModel, type ModelStatus } from './model-registry.js';
@@ -229,10 +229,12 @@ export class Engine {
 }
 
 export function describeMask(m: MaskCandidate, polygons: boolean): SegmentedMask {
+  // RLE, bbox and area in one pass over the full-size mask.
+  const { rle, bbox, area } = encodeRleWithStats(m.mask);
   return {
-    rle: encodeRle(m.mask),
-    bbox: maskBbox(m.mask),
-    area: maskArea(m.mask),
+    rle,
+    bbox,
+    area,
     score: m.score,
     polygons: polygons ? maskToPolygons(m.mask) : undefined,
     lowRes: m.lowRes,
