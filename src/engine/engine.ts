@@ -89,7 +89,9 @@ export class Engine {
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
-    const sessions = new SessionFactory({ request: opts.device, threads: opts.threads, log: opts.log, create: opts.createSession });
+    // Each device worker keeps the encoder outputs of the images in use (a quarter of the cache).
+    const keptBytes = opts.embeddingCacheBytes > 0 ? Math.min(256 << 20, Math.max(16 << 20, opts.embeddingCacheBytes / 4)) : 0;
+    const sessions = new SessionFactory({ request: opts.device, threads: opts.threads, log: opts.log, create: opts.createSession, keptBytes });
     const registry = await ModelRegistry.scan(opts.modelsDir, sessions);
     return new Engine(registry, new DeviceQueues(opts.concurrency, opts.inferenceTimeoutMs), new EmbeddingCache(opts.embeddingCacheBytes), sessions);
   }
@@ -110,10 +112,10 @@ export class Engine {
 
   /** A Runner that sends ORT calls through the model's device queue. */
   runner(model: LoadedModel, priority = PRIORITY_INTERACTIVE): Runner {
-    return (session, feeds) =>
+    return (session, feeds, opts) =>
       this.queues.run(model.device, async () => {
         try {
-          return await session.run(feeds);
+          return await session.run(feeds, opts);
         } catch (err) {
           throw new EngineError('INFERENCE_FAILED', `Model "${model.name}" failed to run: ${(err as Error).message.split('\n')[0]}`);
         }
@@ -225,6 +227,7 @@ export class Engine {
     await this.queues.drain();
     this.cache.clear();
     await this.registry.dispose();
+    await this.sessions.dispose();
   }
 }
 

@@ -96,8 +96,7 @@ export class Sam2VideoTracker extends TrackerBase {
       const input = await preprocess(await image.pixels(), pre, image.width, image.height);
       this.engine.encoderRuns++;
       const size = pre.inputSize;
-      const out = await this.engine.runner(this.model, priority)(this.model.sessions.video_encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) });
-      const tensors = out as Tensors;
+      const tensors = await this.engine.runner(this.model, priority)(this.model.sessions.video_encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) }, { transfer: ['image'], keepOutputs: true });
       return {
         tensors,
         bytes: Object.values(tensors).reduce((n, t) => n + f32(t).byteLength, 0),
@@ -125,7 +124,7 @@ export class Sam2VideoTracker extends TrackerBase {
         memory_1: new ort.Tensor('float32', memIn.memories, [1, memIn.nMem, memDim, memH, memW]),
         memory_pos_embed: new ort.Tensor('float32', memIn.posEmbed, [1, memIn.posRows, memDim]),
         cond_frame_id_diff: new ort.Tensor('float32', new Float32Array([memIn.condFrameDistance]), []),
-      });
+      }, { transfer: ['memory_0', 'memory_1', 'memory_pos_embed'] });
       imageEmbed = out.image_embed as ort.Tensor;
     } else if (!prompt) {
       return null; // nothing to track from
@@ -139,8 +138,8 @@ export class Sam2VideoTracker extends TrackerBase {
       image_embed: imageEmbed,
       high_res_feats_0: feats.high_res_feat0,
       high_res_feats_1: feats.high_res_feat1,
-    });
-    const enc = await run(s.memory_encoder, { mask_for_mem: dec.mask_for_mem as ort.Tensor, pix_feat: feats.pix_feat, occ_logit: dec.occ_logit as ort.Tensor });
+    }, { transfer: memIn ? ['point_coords', 'point_labels', 'image_embed'] : ['point_coords', 'point_labels'] }); // the frame's own features are not ours to give
+    const enc = await run(s.memory_encoder, { mask_for_mem: dec.mask_for_mem, pix_feat: feats.pix_feat, occ_logit: dec.occ_logit }, { transfer: ['mask_for_mem'] });
     const features = enc.maskmem_features as ort.Tensor;
     const posEnc = enc.maskmem_pos_enc as ort.Tensor;
     const objPtr = dec.obj_ptr as ort.Tensor;
