@@ -126,22 +126,25 @@ export class Engine {
   async embed(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<{ embedding: Embedding; hit: boolean; encodeMs: number }> {
     const started = performance.now();
     const key = `${model.name}@${model.manifest.version}:${image.key}`;
-    const { embedding, hit } = await this.cache.get(key, async () => {
-      const pre = model.manifest.preprocessing;
-      const input = await preprocess(await image.pixels(), pre, image.width, image.height);
-      this.encoderRuns++;
-      const tensors = await model.family.encode(model, input, this.runner(model, priority));
-      return {
-        tensors,
-        bytes: Object.values(tensors).reduce((n, t: ort.Tensor) => n + (t.data as Float32Array).byteLength, 0),
-        width: image.width,
-        height: image.height,
-        geometry: resizeGeometry(pre, image.width, image.height),
-      };
-    });
+    const { embedding, hit } = await this.cache.get(key, () => this.encode(model, image, priority));
     const encodeMs = hit ? 0 : performance.now() - started;
     if (!hit) this.observe(model.name, 'encode', encodeMs);
     return { embedding, hit, encodeMs };
+  }
+
+  /** One encoder run on the image, not cached here (video frames are kept by their session). */
+  async encode(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<Embedding> {
+    const pre = model.manifest.preprocessing;
+    const input = await preprocess(await image.pixels(), pre, image.width, image.height);
+    this.encoderRuns++;
+    const tensors = await model.family.encode(model, input, this.runner(model, priority));
+    return {
+      tensors,
+      bytes: Object.values(tensors).reduce((n, t: ort.Tensor) => n + (t.data as Float32Array).byteLength, 0),
+      width: image.width,
+      height: image.height,
+      geometry: resizeGeometry(pre, image.width, image.height),
+    };
   }
 
   async segment(req: SegmentRequest): Promise<SegmentResult> {
