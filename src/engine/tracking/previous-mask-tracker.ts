@@ -48,7 +48,9 @@ export class PreviousMaskTracker extends TrackerBase {
     const step = opts.direction === 'forward' ? 1 : -1;
     // An object is tracked from its own prompts, or from the previous frame's result.
     const prev = new Map<number, SegmentedMask | undefined>(this.objectIds().map((id) => [id, this.memory.seed(id, opts.start - step)]));
-    for (const f of framePlan(this.video.frameCount, opts)) {
+    const plan = framePlan(this.video.frameCount, opts);
+    for (let k = 0; k < plan.length; k++) {
+      const f = plan[k];
       opts.signal?.throwIfAborted();
       const ids: number[] = [];
       const prompts: ObjectPrompt[] = [];
@@ -60,6 +62,9 @@ export class PreviousMaskTracker extends TrackerBase {
         else continue;
         ids.push(id);
       }
+      // Prefetch while objects are tracked: the next frame is read, preprocessed and encoded
+      // while this one decodes.
+      if (ids.length && k + 1 < plan.length) this.embedding(plan[k + 1], PRIORITY_BACKGROUND).catch(() => undefined);
       const masks = ids.length ? await this.decode(f, prompts, PRIORITY_BACKGROUND) : [];
       ids.forEach((id, i) => {
         this.memory.record(f, id, masks[i]);
