@@ -24,29 +24,41 @@ export class DeviceQueues {
     return q;
   }
 
-  /** Runs fn when the device is free; rejects with INFERENCE_TIMEOUT past the deadline. */
-  async run<T>(device: Device, fn: () => Promise<T>, priority = PRIORITY_INTERACTIVE, timeoutMs = this.timeoutMs): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    return this.queue(device).add(
-      async () => {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new EngineError('INFERENCE_TIMEOUT', `Inference did not start within ${timeoutMs} ms (device ${device} busy)`, 'Retry later.');
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new EngineError('INFERENCE_TIMEOUT', `Inference exceeded its ${timeoutMs} ms deadline`)), left);
-        });
-        try {
-          const result = await Promise.race([fn(), timeout]);
-          // onnxruntime-node runs a session on the main thread: the timer cannot fire during a
-          // run, so a run that ended past the deadline is refused here.
-          if (Date.now() > deadline) throw new EngineError('INFERENCE_TIMEOUT', `Inference exceeded its ${timeoutMs} ms deadline`);
-          return result;
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-      { priority },
-    ) as Promise<T>;
+  /**
+   * Runs fn when the device is free, interactive work first. Rejects with INFERENCE_TIMEOUT at the
+   * deadline, whether the call is still waiting (it is then skipped) or running: inference runs
+   * in a worker thread, so the timer fires on time. A call that overran keeps its place on the
+   * device until it really ends, so the queue never oversubscribes the device.
+   */
+  run<T>(device: Device, fn: () => Promise<T>, priority = PRIORITY_INTERACTIVE, timeoutMs = this.timeoutMs): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let started = false;
+      let expired = false;
+      const timer = setTimeout(() => {
+        expired = true;
+        reject(
+          started
+            ? new EngineError('INFERENCE_TIMEOUT', `Inference exceeded its ${timeoutMs} ms deadline`)
+            : new EngineError('INFERENCE_TIMEOUT', `Inference did not start within ${timeoutMs} ms (device ${device} busy)`, 'Retry later.'),
+        );
+      }, timeoutMs);
+      this.queue(device)
+        .add(
+          async () => {
+            if (expired) return;
+            started = true;
+            try {
+              resolve(await fn());
+            } catch (err) {
+              reject(err);
+            } finally {
+              clearTimeout(timer);
+            }
+          },
+          { priority },
+        )
+        .catch(reject);
+    });
   }
 
   stats(): Record<string, { pending: number; running: number }> {

@@ -1,11 +1,14 @@
 // Chooses where ONNX sessions run. ENGINE_DEVICE=cpu uses the CPU provider; cuda requires the CUDA
 // execution provider and fails clearly without it; auto tries CUDA once and falls back to CPU,
 // logging why. The npm package of onnxruntime-node ships only the CPU provider (README: GPU).
+// Sessions live in one worker thread per device (worker/), so inference never blocks the main thread.
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
+import { DeviceWorker } from './worker/device-worker.js';
+import { localSession, type GraphSession } from './worker/graph-session.js';
 
 export type DeviceRequest = 'auto' | 'cuda' | 'cpu';
 export type Device = 'cpu' | 'cuda';
@@ -19,7 +22,9 @@ export interface SessionFactoryOptions {
   request: DeviceRequest;
   threads: number;
   log: DeviceLog;
-  /** For tests: create sessions through this instead of onnxruntime-node. */
+  /** Bytes of encoder outputs each device's worker keeps so that decoder calls need not send them again. */
+  keptBytes?: number;
+  /** For tests: create sessions through this, on the main thread, instead of in a device's worker. */
   create?: (file: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
 }
 
@@ -29,10 +34,9 @@ export const CUDA_HINT =
 /** Creates ORT sessions on the configured device, remembering whether CUDA works. */
 export class SessionFactory {
   private cudaFailure: string | undefined;
-  private readonly create: NonNullable<SessionFactoryOptions['create']>;
+  private readonly workers = new Map<Device, DeviceWorker>();
 
   constructor(private readonly opts: SessionFactoryOptions) {
-    this.create = opts.create ?? ((file, options) => ort.InferenceSession.create(file, options));
     // With auto, a missing provider library is known at once: say so now, and report cpu.
     if (opts.request === 'auto' && !opts.create && !cudaProviderInstalled()) {
       this.cudaFailure = 'the CUDA execution provider library (libonnxruntime_providers_cuda) is not installed';
@@ -49,7 +53,7 @@ export class SessionFactory {
     return this.cudaFailure;
   }
 
-  async session(file: string): Promise<{ session: ort.InferenceSession; device: Device }> {
+  async session(file: string): Promise<{ session: GraphSession; device: Device }> {
     const base: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
@@ -57,9 +61,10 @@ export class SessionFactory {
     };
     if (this.opts.request !== 'cpu' && !this.cudaFailure) {
       try {
-        const session = await this.create(file, { ...base, executionProviders: ['cuda'] });
+        const session = await this.create('cuda', file, { ...base, executionProviders: ['cuda'] });
         return { session, device: 'cuda' };
       } catch (err) {
+        this.retireIdle('cuda');
         const reason = firstLine((err as Error).message);
         if (!isProviderFailure(reason)) throw err; // a broken model file, not a device problem
         if (this.opts.request === 'cuda') {
@@ -69,8 +74,30 @@ export class SessionFactory {
         this.opts.log.warn({ reason }, 'CUDA execution provider unavailable; falling back to CPU (ENGINE_DEVICE=auto)');
       }
     }
-    const session = await this.create(file, { ...base, executionProviders: ['cpu'] });
+    const session = await this.create('cpu', file, { ...base, executionProviders: ['cpu'] });
     return { session, device: 'cpu' };
+  }
+
+  /** Terminates the device workers (after the registry released its sessions). */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.dispose()));
+    this.workers.clear();
+  }
+
+  private async create(device: Device, file: string, options: ort.InferenceSession.SessionOptions): Promise<GraphSession> {
+    if (this.opts.create) return localSession(await this.opts.create(file, options));
+    let worker = this.workers.get(device);
+    if (!worker) this.workers.set(device, (worker = new DeviceWorker(device, this.opts.keptBytes ?? 0)));
+    return worker.createSession(file, options);
+  }
+
+  /** A device worker that could not create a session and holds none is not kept around. */
+  private retireIdle(device: Device): void {
+    const w = this.workers.get(device);
+    if (w && w.sessions === 0) {
+      this.workers.delete(device);
+      void w.dispose();
+    }
   }
 }
 

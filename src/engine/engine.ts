@@ -11,7 +11,7 @@ import { EmbeddingCache } from './embedding-cache.js';
 import { EngineError } from './engine-error.js';
 import { selectCandidates, type Embedding, type MaskCandidate, type Runner } from './families/family.js';
 import type { ImageSource, ObjectPrompt } from './image-source.js';
-import { encodeRle, type CocoRle } from './masks/coco-rle.js';
+import { encodeRleWithStats, type CocoRle } from './masks/coco-rle.js';
 import { maskArea, maskBbox } from './masks/mask-stats.js';
 import { maskToPolygons } from './masks/polygons.js';
 import { ModelRegistry, type LoadedModel, type ModelStatus } from './model-registry.js';
@@ -89,7 +89,9 @@ export class Engine {
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
-    const sessions = new SessionFactory({ request: opts.device, threads: opts.threads, log: opts.log, create: opts.createSession });
+    // Each device worker keeps the encoder outputs of the images in use (a quarter of the cache).
+    const keptBytes = opts.embeddingCacheBytes > 0 ? Math.min(256 << 20, Math.max(16 << 20, opts.embeddingCacheBytes / 4)) : 0;
+    const sessions = new SessionFactory({ request: opts.device, threads: opts.threads, log: opts.log, create: opts.createSession, keptBytes });
     const registry = await ModelRegistry.scan(opts.modelsDir, sessions);
     return new Engine(registry, new DeviceQueues(opts.concurrency, opts.inferenceTimeoutMs), new EmbeddingCache(opts.embeddingCacheBytes), sessions);
   }
@@ -110,10 +112,10 @@ export class Engine {
 
   /** A Runner that sends ORT calls through the model's device queue. */
   runner(model: LoadedModel, priority = PRIORITY_INTERACTIVE): Runner {
-    return (session, feeds) =>
+    return (session, feeds, opts) =>
       this.queues.run(model.device, async () => {
         try {
-          return await session.run(feeds);
+          return await session.run(feeds, opts);
         } catch (err) {
           throw new EngineError('INFERENCE_FAILED', `Model "${model.name}" failed to run: ${(err as Error).message.split('\n')[0]}`);
         }
@@ -124,22 +126,25 @@ export class Engine {
   async embed(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<{ embedding: Embedding; hit: boolean; encodeMs: number }> {
     const started = performance.now();
     const key = `${model.name}@${model.manifest.version}:${image.key}`;
-    const { embedding, hit } = await this.cache.get(key, async () => {
-      const pre = model.manifest.preprocessing;
-      const input = await preprocess(await image.pixels(), pre, image.width, image.height);
-      this.encoderRuns++;
-      const tensors = await model.family.encode(model, input, this.runner(model, priority));
-      return {
-        tensors,
-        bytes: Object.values(tensors).reduce((n, t: ort.Tensor) => n + (t.data as Float32Array).byteLength, 0),
-        width: image.width,
-        height: image.height,
-        geometry: resizeGeometry(pre, image.width, image.height),
-      };
-    });
+    const { embedding, hit } = await this.cache.get(key, () => this.encode(model, image, priority));
     const encodeMs = hit ? 0 : performance.now() - started;
     if (!hit) this.observe(model.name, 'encode', encodeMs);
     return { embedding, hit, encodeMs };
+  }
+
+  /** One encoder run on the image, not cached here (video frames are kept by their session). */
+  async encode(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<Embedding> {
+    const pre = model.manifest.preprocessing;
+    const input = await preprocess(await image.pixels(), pre, image.width, image.height);
+    this.encoderRuns++;
+    const tensors = await model.family.encode(model, input, this.runner(model, priority));
+    return {
+      tensors,
+      bytes: Object.values(tensors).reduce((n, t: ort.Tensor) => n + (t.data as Float32Array).byteLength, 0),
+      width: image.width,
+      height: image.height,
+      geometry: resizeGeometry(pre, image.width, image.height),
+    };
   }
 
   async segment(req: SegmentRequest): Promise<SegmentResult> {
@@ -225,14 +230,17 @@ export class Engine {
     await this.queues.drain();
     this.cache.clear();
     await this.registry.dispose();
+    await this.sessions.dispose();
   }
 }
 
 export function describeMask(m: MaskCandidate, polygons: boolean): SegmentedMask {
+  // RLE, bbox and area in one pass over the full-size mask.
+  const { rle, bbox, area } = encodeRleWithStats(m.mask);
   return {
-    rle: encodeRle(m.mask),
-    bbox: maskBbox(m.mask),
-    area: maskArea(m.mask),
+    rle,
+    bbox,
+    area,
     score: m.score,
     polygons: polygons ? maskToPolygons(m.mask) : undefined,
     lowRes: m.lowRes,

@@ -3,9 +3,9 @@
 // unavailable with its reasons while the others keep serving.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type * as ort from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
 import type { Device, SessionFactory } from './device.js';
+import type { GraphSession } from './worker/graph-session.js';
 import { samFamily } from './families/sam.js';
 import { sam2Family } from './families/sam2.js';
 import { groundingFamily } from './families/grounding.js';
@@ -137,7 +137,7 @@ export class ModelRegistry {
     const family = FAMILIES[manifest.family];
     const contract = graphContract(manifest);
     const started = performance.now();
-    const sessions: Record<string, ort.InferenceSession> = {};
+    const sessions: Record<string, GraphSession> = {};
     let device: Device = 'cpu';
     try {
       // Graphs are the .onnx files the contract names; other files (tokenizers) are read by their users.

@@ -34,7 +34,9 @@ export async function preprocess(source: PixelSource, pre: ModelManifest['prepro
   const { data, info } = await img
     .removeAlpha()
     .toColourspace('srgb')
-    .resize(geom.resizedWidth, geom.resizedHeight, { fit: 'fill' })
+    // Bilinear, as the SAM / SAM 2 exports' own transforms resize (torchvision's default), and
+    // about a third cheaper than sharp's default lanczos3.
+    .resize(geom.resizedWidth, geom.resizedHeight, { fit: 'fill', kernel: 'linear' })
     .raw()
     .toBuffer({ resolveWithObject: true });
   const size = geom.inputSize;

@@ -4,6 +4,7 @@ import type { ObjectPrompt } from '../image-source.js';
 import type { ModelManifest } from '../manifest.js';
 import type { FamilyContract } from '../manifest-check.js';
 import type { BinaryMask } from '../masks/binary-mask.js';
+import type { GraphSession, RunOptions } from '../worker/graph-session.js';
 import type { ResizeGeometry } from '../preprocess.js';
 
 /** The encoder's outputs for one image, kept in the embedding cache. */
@@ -29,11 +30,11 @@ export interface DecodeOptions {
 }
 
 /** Runs one ORT call; the engine routes it through the device queue with a deadline. */
-export type Runner = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
+export type Runner = (session: GraphSession, feeds: Record<string, ort.Tensor>, opts?: RunOptions) => Promise<Record<string, ort.Tensor>>;
 
 export interface LoadedGraphs {
   manifest: ModelManifest;
-  sessions: Record<string, ort.InferenceSession>;
+  sessions: Record<string, GraphSession>;
 }
 
 export interface ImageFamily {

@@ -37,7 +37,7 @@ export async function runDetector(
     input_ids: new ort.Tensor('int64', tokens.inputIds, [phrases, seq]),
     attention_mask: new ort.Tensor('int64', tokens.attentionMask, [phrases, seq]),
     pixel_values: new ort.Tensor('float32', pixels, [1, 3, size, size]),
-  });
+  }, { transfer: ['pixel_values'] });
   const logits = out.logits as ort.Tensor;
   return { logits: logits.data as Float32Array, boxes: (out.pred_boxes as ort.Tensor).data as Float32Array, queries: logits.dims[1] as number };
 }

@@ -18,7 +18,7 @@ export const samFamily: ImageFamily = {
 
   async encode(model: LoadedGraphs, input: Float32Array, run: Runner) {
     const size = model.manifest.preprocessing.inputSize;
-    const out = await run(model.sessions.encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) });
+    const out = await run(model.sessions.encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) }, { transfer: ['image'], keepOutputs: true });
     return { image_embeddings: out.image_embeddings as ort.Tensor };
   },
 

@@ -21,8 +21,9 @@ export const sam2Family: ImageFamily = {
 
   async encode(model: LoadedGraphs, input: Float32Array, run: Runner) {
     const size = model.manifest.preprocessing.inputSize;
-    const out = await run(model.sessions.encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) });
-    return Object.fromEntries(FEATURES.map((k) => [k, out[k] as ort.Tensor]));
+    // The input is ours to give up; the features will be fed to every decoder call on the image.
+    const out = await run(model.sessions.encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) }, { transfer: ['image'], keepOutputs: true });
+    return Object.fromEntries(FEATURES.map((k) => [k, out[k]]));
   },
 
   async decode(model: LoadedGraphs, emb: Embedding, objects: ObjectPrompt[], opts: DecodeOptions, run: Runner): Promise<MaskCandidate[][]> {
@@ -42,7 +43,7 @@ export const sam2Family: ImageFamily = {
       point_labels: new ort.Tensor('float32', batch.labels, [batch.n, batch.p]),
       mask_input: new ort.Tensor('float32', maskInput, [batch.n, 1, lh, lw]),
       has_mask_input: new ort.Tensor('float32', hasMask, [batch.n]),
-    });
+    }, { transfer: ['point_coords', 'point_labels', 'mask_input', 'has_mask_input'] });
     const g = emb.geometry;
     return readCandidates(out.masks as ort.Tensor, out.iou_predictions as ort.Tensor, (logits, h, w) =>
       logitsToMask({

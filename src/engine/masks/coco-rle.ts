@@ -155,12 +155,25 @@ export function uncompressedCounts(mask: BinaryMask): number[] {
  * mask; runs are compressed as they are found, so no counts array is built.
  */
 export function encodeRle(mask: BinaryMask): CocoRle {
+  return encodeRleWithStats(mask).rle;
+}
+
+/**
+ * encodeRle, plus the mask's COCO bbox [x, y, w, h] ([0, 0, 0, 0] when empty) and area, taken
+ * from the foreground runs of the same pass: no further pass over the full-size mask.
+ */
+export function encodeRleWithStats(mask: BinaryMask): { rle: CocoRle; bbox: Bbox; area: number } {
   assertBinaryMask(mask);
   const { width: w, height: h, data } = mask;
   const out = new CharCodeWriter(Math.min(1 << 16, 64 + ((w + h) << 2)));
   let i = 0; // index of the count being written
   let cm1 = 0; // counts[i-1]
   let cm2 = 0; // counts[i-2]
+  let area = 0;
+  let xs = -1; // first and last foreground column, top and bottom foreground row
+  let xe = -1;
+  let ys = h;
+  let ye = -1;
 
   let prev = 0; // value of the current run
   let run = 0;
@@ -180,6 +193,14 @@ export function encodeRle(mask: BinaryMask): CocoRle {
           y++;
           idx += w;
         }
+        if (y > start) {
+          // Foreground rows start..y-1 of column x.
+          area += y - start;
+          if (xs < 0) xs = x;
+          xe = x;
+          if (start < ys) ys = start;
+          if (y - 1 > ye) ye = y - 1;
+        }
       }
       run += y - start;
       if (y < h) {
@@ -194,7 +215,8 @@ export function encodeRle(mask: BinaryMask): CocoRle {
     }
   }
   writeValue(out, i > 2 ? run - cm2 : run);
-  return { size: [h, w], counts: out.toString() };
+  const bbox: Bbox = xs < 0 ? [0, 0, 0, 0] : [xs, ys, xe - xs + 1, ye - ys + 1];
+  return { rle: { size: [h, w], counts: out.toString() }, bbox, area };
 }
 
 function rleCounts(rle: AnyRle): ArrayLike<number> {

@@ -15,6 +15,7 @@ export {
   decodeRle,
   decompressCounts,
   encodeRle,
+  encodeRleWithStats,
   rleArea,
   rleToBbox,
   uncompressedCounts,

@@ -3,9 +3,10 @@
 import type { Engine, SegmentedMask } from '../engine.js';
 import { describeMask } from '../engine.js';
 import { PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../device-queue.js';
-import { selectCandidates } from '../families/family.js';
+import { selectCandidates, type Embedding } from '../families/family.js';
 import type { ObjectPrompt } from '../image-source.js';
 import type { LoadedModel } from '../model-registry.js';
+import { FeatureWindow } from './feature-window.js';
 import { TrackerBase } from './tracker-base.js';
 import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from './tracker.js';
 
@@ -15,6 +16,8 @@ const BOX_MARGIN_PX = 4;
 
 export class PreviousMaskTracker extends TrackerBase {
   readonly kind = 'previous-mask' as const;
+  /** The frame being tracked, the one prefetched, and the last prompted one. */
+  private readonly window = new FeatureWindow<Embedding>(3);
 
   constructor(
     private readonly engine: Engine,
@@ -32,18 +35,22 @@ export class PreviousMaskTracker extends TrackerBase {
     return this.memory.frame(frameIndex);
   }
 
-  /** All its state is the frame memory the base class keeps. */
-  protected forgetState(): void {}
+  /** Its state is the frame memory the base class keeps, and the window of frame embeddings. */
+  protected forgetState(objectId?: number): void {
+    if (objectId === undefined) this.window.clear();
+  }
 
   protected stateBytes(): number {
-    return 0;
+    return this.window.bytes();
   }
 
   async *propagate(opts: PropagateOptions): AsyncGenerator<FrameResult> {
     const step = opts.direction === 'forward' ? 1 : -1;
     // An object is tracked from its own prompts, or from the previous frame's result.
     const prev = new Map<number, SegmentedMask | undefined>(this.objectIds().map((id) => [id, this.memory.seed(id, opts.start - step)]));
-    for (const f of framePlan(this.video.frameCount, opts)) {
+    const plan = framePlan(this.video.frameCount, opts);
+    for (let k = 0; k < plan.length; k++) {
+      const f = plan[k];
       opts.signal?.throwIfAborted();
       const ids: number[] = [];
       const prompts: ObjectPrompt[] = [];
@@ -55,6 +62,9 @@ export class PreviousMaskTracker extends TrackerBase {
         else continue;
         ids.push(id);
       }
+      // Prefetch while objects are tracked: the next frame is read, preprocessed and encoded
+      // while this one decodes.
+      if (ids.length && k + 1 < plan.length) this.embedding(plan[k + 1], PRIORITY_BACKGROUND).catch(() => undefined);
       const masks = ids.length ? await this.decode(f, prompts, PRIORITY_BACKGROUND) : [];
       ids.forEach((id, i) => {
         this.memory.record(f, id, masks[i]);
@@ -62,6 +72,14 @@ export class PreviousMaskTracker extends TrackerBase {
       });
       yield { frameIndex: f, objects: ids.map((objectId, i) => ({ objectId, mask: masks[i] })) };
     }
+  }
+
+  /** A frame's embedding, from the session's window or one encoder run. */
+  private embedding(frameIndex: number, priority: number): Promise<Embedding> {
+    return this.window.get(frameIndex, async () => {
+      const e = await this.engine.encode(this.model, this.video.frame(frameIndex), priority);
+      return { value: e, bytes: e.bytes };
+    });
   }
 
   private followPrompt(p: SegmentedMask): ObjectPrompt {
@@ -77,7 +95,7 @@ export class PreviousMaskTracker extends TrackerBase {
 
   /** One decoder call for all prompts on a frame; an empty mask means the object is lost. */
   private async decode(frameIndex: number, prompts: ObjectPrompt[], priority: number): Promise<(SegmentedMask | null)[]> {
-    const { embedding } = await this.engine.embed(this.model, this.video.frame(frameIndex), priority);
+    const embedding = await this.embedding(frameIndex, priority);
     const cands = await this.model.family.decode(this.model, embedding, prompts, { multimask: false, threshold: 0 }, this.engine.runner(this.model, priority));
     return cands.map((c) => {
       const m = describeMask(selectCandidates(c, false)[0], false);

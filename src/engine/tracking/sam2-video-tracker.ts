@@ -5,11 +5,12 @@ import * as ort from 'onnxruntime-node';
 import { PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../device-queue.js';
 import type { Engine, SegmentedMask } from '../engine.js';
 import { describeMask } from '../engine.js';
-import type { ImageSource, ObjectPrompt } from '../image-source.js';
+import type { ObjectPrompt } from '../image-source.js';
 import { logitsToMask } from '../masks/upsample.js';
 import type { LoadedModel } from '../model-registry.js';
 import { preprocess, resizeGeometry } from '../preprocess.js';
 import { packBatch, promptPoints } from '../families/prompt-tensors.js';
+import { FeatureWindow } from './feature-window.js';
 import { MemoryBank, type BankShape } from './memory-bank.js';
 import { TrackerBase } from './tracker-base.js';
 import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from './tracker.js';
@@ -26,6 +27,8 @@ export class Sam2VideoTracker extends TrackerBase {
   readonly kind = 'sam2-video' as const;
   private readonly banks = new Map<number, MemoryBank>();
   private shape?: BankShape & { memH: number; memW: number };
+  /** The frame being tracked, the one prefetched, and the last prompted one. */
+  private readonly window = new FeatureWindow<Tensors>(3);
 
   constructor(
     private readonly engine: Engine,
@@ -44,34 +47,36 @@ export class Sam2VideoTracker extends TrackerBase {
 
   async addPrompt(frameIndex: number, objectId: number, prompt: ObjectPrompt, clearExisting: boolean): Promise<FrameResult> {
     const merged = this.prompts.add(objectId, frameIndex, prompt, clearExisting);
-    const feats = await this.features(this.video.frame(frameIndex), PRIORITY_INTERACTIVE);
+    const feats = await this.features(frameIndex, PRIORITY_INTERACTIVE);
     const mask = await this.step(objectId, frameIndex, 1, feats, merged, PRIORITY_INTERACTIVE);
     this.memory.record(frameIndex, objectId, mask);
     return this.memory.frame(frameIndex);
   }
 
   protected forgetState(objectId?: number, frameIndex?: number): void {
-    if (objectId === undefined) this.banks.clear();
-    else if (frameIndex === undefined) this.banks.delete(objectId);
+    if (objectId === undefined) {
+      this.banks.clear();
+      this.window.clear();
+    } else if (frameIndex === undefined) this.banks.delete(objectId);
     else this.banks.get(objectId)?.forgetFrame(frameIndex);
   }
 
   protected stateBytes(): number {
     let n = 0;
     for (const b of this.banks.values()) n += b.bytes();
-    return n;
+    return n + this.window.bytes();
   }
 
   async *propagate(opts: PropagateOptions): AsyncGenerator<FrameResult> {
     const step = opts.direction === 'forward' ? 1 : -1;
     const plan = framePlan(this.video.frameCount, opts);
     // Prefetch: the next frame's encoder features are computed while this frame decodes.
-    let next = plan.length ? this.features(this.video.frame(plan[0]), PRIORITY_BACKGROUND) : undefined;
+    let next = plan.length ? this.features(plan[0], PRIORITY_BACKGROUND) : undefined;
     for (let k = 0; k < plan.length; k++) {
       const t = plan[k];
       opts.signal?.throwIfAborted();
       const feats = await next!;
-      next = k + 1 < plan.length ? this.features(this.video.frame(plan[k + 1]), PRIORITY_BACKGROUND) : undefined;
+      next = k + 1 < plan.length ? this.features(plan[k + 1], PRIORITY_BACKGROUND) : undefined;
       next?.catch(() => undefined);
       const objects: FrameResult['objects'] = [];
       for (const id of this.objectIds()) {
@@ -88,25 +93,17 @@ export class Sam2VideoTracker extends TrackerBase {
     }
   }
 
-  /** Encoder outputs of a frame, shared through the engine's embedding cache. */
-  private async features(image: ImageSource, priority: number): Promise<Tensors> {
-    const key = `${this.model.name}@${this.model.manifest.version}:video:${image.key}`;
-    const { embedding } = await this.engine.cache.get(key, async () => {
+  /** Encoder outputs of a frame, from the session's window or one encoder run. */
+  private features(frameIndex: number, priority: number): Promise<Tensors> {
+    return this.window.get(frameIndex, async () => {
+      const image = this.video.frame(frameIndex);
       const pre = this.model.manifest.preprocessing;
       const input = await preprocess(await image.pixels(), pre, image.width, image.height);
       this.engine.encoderRuns++;
       const size = pre.inputSize;
-      const out = await this.engine.runner(this.model, priority)(this.model.sessions.video_encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) });
-      const tensors = out as Tensors;
-      return {
-        tensors,
-        bytes: Object.values(tensors).reduce((n, t) => n + f32(t).byteLength, 0),
-        width: image.width,
-        height: image.height,
-        geometry: resizeGeometry(pre, image.width, image.height),
-      };
+      const tensors = await this.engine.runner(this.model, priority)(this.model.sessions.video_encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) }, { transfer: ['image'], keepOutputs: true });
+      return { value: tensors, bytes: Object.values(tensors).reduce((n, t) => n + f32(t).byteLength, 0) };
     });
-    return embedding.tensors;
   }
 
   /** Decodes one object on one frame and writes its memory; null when the object is absent. */
@@ -125,7 +122,7 @@ export class Sam2VideoTracker extends TrackerBase {
         memory_1: new ort.Tensor('float32', memIn.memories, [1, memIn.nMem, memDim, memH, memW]),
         memory_pos_embed: new ort.Tensor('float32', memIn.posEmbed, [1, memIn.posRows, memDim]),
         cond_frame_id_diff: new ort.Tensor('float32', new Float32Array([memIn.condFrameDistance]), []),
-      });
+      }, { transfer: ['memory_0', 'memory_1', 'memory_pos_embed'] });
       imageEmbed = out.image_embed as ort.Tensor;
     } else if (!prompt) {
       return null; // nothing to track from
@@ -139,8 +136,8 @@ export class Sam2VideoTracker extends TrackerBase {
       image_embed: imageEmbed,
       high_res_feats_0: feats.high_res_feat0,
       high_res_feats_1: feats.high_res_feat1,
-    });
-    const enc = await run(s.memory_encoder, { mask_for_mem: dec.mask_for_mem as ort.Tensor, pix_feat: feats.pix_feat, occ_logit: dec.occ_logit as ort.Tensor });
+    }, { transfer: memIn ? ['point_coords', 'point_labels', 'image_embed'] : ['point_coords', 'point_labels'] }); // the frame's own features are not ours to give
+    const enc = await run(s.memory_encoder, { mask_for_mem: dec.mask_for_mem, pix_feat: feats.pix_feat, occ_logit: dec.occ_logit }, { transfer: ['mask_for_mem'] });
     const features = enc.maskmem_features as ort.Tensor;
     const posEnc = enc.maskmem_pos_enc as ort.Tensor;
     const objPtr = dec.obj_ptr as ort.Tensor;

@@ -24,6 +24,7 @@ import { MediaKind, type Media } from '../media/media.type.js';
 import { mapEngineError } from '../model/engine-errors.js';
 import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
 import { DETECT_DEFAULTS } from '../../engine/engine.js';
+import { upsertFrameMasks } from './frame-mask-upsert.js';
 import { LiveSession } from './live-session.js';
 import { rowsToFrames, toFrameMasks, toRows } from './mask-rows.js';
 import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, SessionListArgs } from './session.input.js';
@@ -363,13 +364,7 @@ export class SessionService {
   }
 
   private upserts(sessionId: string, jobId: string | null, frame: Parameters<typeof toRows>[2], media: Media) {
-    return toRows(sessionId, jobId, frame, media.width, media.height).map((row) =>
-      this.prisma.frameMask.upsert({
-        where: { sessionId_frameIndex_objectId: { sessionId, frameIndex: row.frameIndex, objectId: row.objectId } },
-        create: row,
-        update: row,
-      }),
-    );
+    return upsertFrameMasks(this.prisma, toRows(sessionId, jobId, frame, media.width, media.height));
   }
 
   async clearPrompts(input: ClearPromptsInput): Promise<SessionRow> {
@@ -446,7 +441,8 @@ export class SessionService {
 
   /** Stores a propagated frame and publishes it, in that order: a reader never misses a frame. */
   async recordFrame(sessionId: string, jobId: string, frame: Parameters<typeof toRows>[2], media: Media): Promise<void> {
-    await this.prisma.$transaction(this.upserts(sessionId, jobId, frame, media));
+    // One statement, atomic by itself: no transaction around it.
+    for (const write of this.upserts(sessionId, jobId, frame, media)) await write;
     this.pubsub.publish('session:events', sessionId, { kind: 'FRAME', sessionId, jobId, frame });
   }
 

@@ -5,6 +5,7 @@ import {
   decodeRle,
   decompressCounts,
   encodeRle,
+  encodeRleWithStats,
   rleArea,
   rleToBbox,
   uncompressedCounts,
@@ -267,5 +268,25 @@ describe('COCO RLE', () => {
     expect(() => decodeRle({ size: [3, 3], counts: [4, 1, 5] })).toThrow(/more than/);
     expect(() => decodeRle({ size: [3, 3], counts: [4, -1, 6] })).toThrow(RangeError);
     expect(() => encodeRle({ width: 3, height: 3, data: new Uint8Array(8) })).toThrow(RangeError);
+  });
+
+  it('encodeRleWithStats gives the same RLE, and the bbox and area of the two other passes', () => {
+    const rnd = mulberry32(11);
+    const masks: BinaryMask[] = [createBinaryMask(0, 0), createBinaryMask(7, 5), binaryMaskFromRows(['#...', '....', '...#'])];
+    const full = createBinaryMask(6, 4);
+    full.data.fill(1);
+    masks.push(full);
+    for (let t = 0; t < 300; t++) {
+      const m = createBinaryMask(1 + Math.floor(rnd() * 40), 1 + Math.floor(rnd() * 40));
+      const p = rnd() < 0.3 ? rnd() * 0.02 : rnd();
+      for (let i = 0; i < m.data.length; i++) m.data[i] = rnd() < p ? 1 : 0;
+      masks.push(m);
+    }
+    for (const m of masks) {
+      const s = encodeRleWithStats(m);
+      expect(s.rle).toEqual(encodeRle(m));
+      expect(s.bbox).toEqual(maskBbox(m));
+      expect(s.area).toBe(maskArea(m));
+    }
   });
 });

@@ -1,0 +1,44 @@
+// The device queue: one call at a time per device, interactive before background, and a
+// deadline that holds while a call waits and while it runs.
+import { describe, expect, it } from 'vitest';
+import { DeviceQueues, PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../../src/engine/device-queue.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('device queue', () => {
+  it('runs interactive work before queued background work', async () => {
+    const q = new DeviceQueues(1, 10_000);
+    const order: string[] = [];
+    const job = (name: string, ms: number) => async () => {
+      order.push(name);
+      await sleep(ms);
+    };
+    const all = [q.run('cpu', job('first', 30), PRIORITY_BACKGROUND), q.run('cpu', job('bg', 1), PRIORITY_BACKGROUND), q.run('cpu', job('click', 1), PRIORITY_INTERACTIVE)];
+    await Promise.all(all);
+    expect(order).toEqual(['first', 'click', 'bg']);
+  });
+
+  it('rejects a waiting call at its deadline and never starts it', async () => {
+    const q = new DeviceQueues(1, 10_000);
+    let ran = false;
+    const long = q.run('cpu', () => sleep(150));
+    const started = Date.now();
+    const err = await q.run('cpu', async () => void (ran = true), PRIORITY_INTERACTIVE, 40).catch((e) => e);
+    expect(err.code).toBe('INFERENCE_TIMEOUT');
+    expect(err.message).toMatch(/did not start/);
+    expect(Date.now() - started).toBeLessThan(130); // at the deadline, not when the device frees up
+    await long;
+    await q.drain();
+    expect(ran).toBe(false);
+  });
+
+  it('rejects a running call at its deadline, and keeps the device until it ends', async () => {
+    const q = new DeviceQueues(1, 10_000);
+    let ended = false;
+    const err = await q.run('cpu', () => sleep(120).then(() => void (ended = true)), PRIORITY_INTERACTIVE, 30).catch((e) => e);
+    expect(err.message).toMatch(/exceeded its 30 ms deadline/);
+    expect(ended).toBe(false);
+    expect(q.stats().cpu.running).toBe(1);
+    await q.run('cpu', async () => expect(ended).toBe(true));
+  });
+});
