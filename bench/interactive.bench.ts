@@ -23,7 +23,7 @@ export interface InteractiveOptions {
   clients: number;
   /** Clicks per client per phase. */
   clicks: number;
-  /** Rounds (each: both phases) at most; at least one... */
+  /** Rounds (each: both phases) at most; at least two (when rounds allows)... */
   rounds: number;
   /** ...and no new round once this many seconds have gone by (measured from the first round). */
   budgetSec: number;
@@ -117,7 +117,7 @@ export async function runInteractiveBench(server: BenchServer, opts: Interactive
         await load.stop();
       }
     };
-    const rounds = await budgetedRounds({ max: opts.rounds, budgetSec: opts.budgetSec }, async (r) => {
+    const rounds = await budgetedRounds({ max: opts.rounds, min: Math.min(2, opts.rounds), budgetSec: opts.budgetSec }, async (r) => {
       for (const p of rotated(['alone', 'underLoad'] as const, r)) await phase(p);
     });
 

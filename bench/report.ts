@@ -81,6 +81,7 @@ export function markdown(r: Report): string {
   const head = headline(r);
   if (head.length) {
     out.push('## Targets (issue 5)', '', '| target | measured (median, min–max) | met? |', '| --- | --- | --- |', ...head, '');
+    out.push('"fastest rounds" compares the fastest GraphQL round with the fastest model round (minima: what each costs when nothing else interferes); the verdict is on the paired median.', '');
   }
 
   for (const i of r.image ?? []) {
@@ -225,8 +226,8 @@ function headline(r: Report): string[] {
   const i = r.image?.[0];
   if (i) {
     const f = i.figures;
-    out.push(`| a. GraphQL overhead, uncached, ≤ 5 % over the model alone (\`${i.model}\`) | ${fmtFigure({ ...f.overheadUncached, median: (f.overheadUncached.median - 1) * 100, min: (f.overheadUncached.min - 1) * 100, max: (f.overheadUncached.max - 1) * 100, unit: '%' })} (${fmt(f.addedMsUncached.median)} ms added on ${fmt(f.modelMs.median)} ms; ${fmt(f.addedMsUncachedBeyondPreprocess.median)} ms beyond preprocessing; in CPU time ${fmt((f.cpuOverheadUncached.median - 1) * 100)} %) | ${verdict(f.overheadUncached, 1.05)} |`);
-    out.push(`| a. GraphQL added ms, cached, ≤ 2 ms over the decoder alone (\`${i.model}\`) | ${fmtFigure(f.addedMsCached)} (decoder ${fmt(f.decoderAgainMs.median)} ms; the engine alone adds ${fmt(f.engineAddedMsCached.median)} ms; in CPU time GraphQL adds ${fmt(f.cpuAddedMsCached.median)} ms) | ${verdict(f.addedMsCached, 2)} |`);
+    out.push(`| a. GraphQL overhead, uncached, ≤ 5 % over the model alone (\`${i.model}\`) | ${fmtFigure({ ...f.overheadUncached, median: (f.overheadUncached.median - 1) * 100, min: (f.overheadUncached.min - 1) * 100, max: (f.overheadUncached.max - 1) * 100, unit: '%' })} (${fmt(f.addedMsUncached.median)} ms added on ${fmt(f.modelMs.median)} ms; ${fmt(f.addedMsUncachedBeyondPreprocess.median)} ms beyond preprocessing; in CPU time ${fmt((f.cpuOverheadUncached.median - 1) * 100)} %; fastest rounds: ${fmt((f.graphqlUncachedMs.min / f.modelMs.min - 1) * 100)} %) | ${verdict(f.overheadUncached, 1.05)} |`);
+    out.push(`| a. GraphQL added ms, cached, ≤ 2 ms over the decoder alone (\`${i.model}\`) | ${fmtFigure(f.addedMsCached)} (decoder ${fmt(f.decoderAgainMs.median)} ms; the engine alone adds ${fmt(f.engineAddedMsCached.median)} ms; in CPU time GraphQL adds ${fmt(f.cpuAddedMsCached.median)} ms; fastest rounds: ${fmt(f.graphqlCachedMs.min - f.decoderAgainMs.min)} ms) | ${verdict(f.addedMsCached, 2)} |`);
     out.push(`| b. speed-up of cached over uncached (\`${i.model}\`, GraphQL) | ${fmtFigure(f.cacheSpeedupGraphql)} | (no target) |`);
   }
   if (r.interactive) {

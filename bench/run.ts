@@ -168,7 +168,7 @@ async function main(): Promise<void> {
         ];
       }
       if (args.only.has('interactive')) {
-        log(`figure c: interactive latency, ${args.interactiveClients} clients x ${args.interactiveClicks} clicks, alone and under propagation (1 to ${args.interactiveRounds} rounds within ${args.interactiveBudgetSec} s)`);
+        log(`figure c: interactive latency, ${args.interactiveClients} clients x ${args.interactiveClicks} clicks, alone and under propagation (${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds within ${args.interactiveBudgetSec} s)`);
         report.loadAverages['interactive'] = loadAverage();
         report.interactive = await runInteractiveBench(server, {
           model: BENCH_MODEL_NAME,
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
 
   report.setup['rounds and budgets'] =
     `whole run ${args.budgetSec} s; image up to ${args.imageRounds} rounds on ${BENCH_MODEL_NAME} (at least 5, within ${args.imageBudgetSec} s; +3 warm-up), ${args.demoImageRounds} on demo (+2); ` +
-    `interactive 1 to ${args.interactiveRounds} rounds (within ${args.interactiveBudgetSec} s) of ${args.interactiveClients} clients x ${args.interactiveClicks} clicks per phase; fan-out 1 to ${args.fanoutRounds} rounds (within ${args.fanoutBudgetSec} s) of ${args.fanoutSubscribers.join('/')} subscribers; video ${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s ` +
+    `interactive ${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds (within ${args.interactiveBudgetSec} s) of ${args.interactiveClients} clients x ${args.interactiveClicks} clicks per phase; fan-out 1 to ${args.fanoutRounds} rounds (within ${args.fanoutBudgetSec} s) of ${args.fanoutSubscribers.join('/')} subscribers; video ${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s ` +
     `(+1 short warm-up propagation per model); masks ${args.masksRounds} rounds (+3 warm-up)` +
     (args.only.has('memory') ? `; memory ${args.memoryFrames} frames within ${memoryBudgetSec} s` : '');
   report.loadAverages['end'] = loadAverage();
