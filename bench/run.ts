@@ -1,7 +1,7 @@
 // npm run bench: builds, then runs every figure and writes bench/results/latest.{json,md}.
 //
 //   node dist/bench/run.js [--only=image,interactive,fanout,video,memory,masks] [--quick]
-//                          [--budget-sec=540] [--memory-frames=2000] [--memory-budget-sec=N] [--fresh-video]
+//                          [--budget-sec=585] [--memory-frames=2000] [--memory-budget-sec=N] [--fresh-video]
 //
 // Benchmarks assert nothing about time: they print figures. See bench/README.md.
 import { spawn } from 'node:child_process';
@@ -54,12 +54,12 @@ function parseArgs(argv: string[]) {
     only: new Set(only),
     quick,
     imageRounds: num('image-rounds', quick ? 5 : 20),
-    imageBudgetSec: num('image-budget-sec', quick ? 30 : 45),
+    imageBudgetSec: num('image-budget-sec', quick ? 30 : 40),
     demoImageRounds: num('demo-image-rounds', quick ? 3 : 6),
     interactiveRounds: num('interactive-rounds', quick ? 1 : 3),
     interactiveBudgetSec: num('interactive-budget-sec', quick ? 30 : 35),
     interactiveClients: num('interactive-clients', 8),
-    interactiveClicks: num('interactive-clicks', quick ? 5 : 12),
+    interactiveClicks: num('interactive-clicks', quick ? 5 : 10),
     fanoutRounds: num('fanout-rounds', quick ? 1 : 2),
     fanoutBudgetSec: num('fanout-budget-sec', quick ? 30 : 30),
     fanoutSubscribers: list('fanout-subscribers', [1, 10, 100]),
@@ -70,7 +70,7 @@ function parseArgs(argv: string[]) {
     memoryFrames: Math.round(num('memory-frames', quick ? 300 : 2000)),
     /** Explicit budget for figure g; by default it gets what is left of --budget-sec. */
     memoryBudgetSec: flags.has('memory-budget-sec') ? num('memory-budget-sec', 270) : undefined,
-    budgetSec: num('budget-sec', quick ? 200 : 540),
+    budgetSec: num('budget-sec', quick ? 200 : 585),
     freshVideo: flags.has('fresh-video'),
   };
 }
