@@ -167,7 +167,7 @@ export function markdown(r: Report): string {
     for (const y of x.rows) {
       out.push(`| ${y.subscribers} | ${fmt(y.delivered.median, 0)} of ${y.expected} (min ${fmt(y.delivered.min, 0)}) | ${y.lost} | ${y.duplicates} | ${fmt(y.latencyP50Ms)} ms | ${fmt(y.latencyP99Ms)} ms | ${fmtFigure(y.latencyMs)} | ${fmtFigure(y.fps)} |`);
     }
-    out.push('', 'One graphql-ws socket per subscriber, each subscribed to sessionEvents(sessionId) (every FRAME event with both objects\' masks as RLE). Latency: receipt by the subscriber minus the frame\'s publication (the event has no timestamp; the publication time is read in the server, same process and clock, when SessionService.recordFrame — store, then publish — returns). Lost: expected frames minus distinct frames received, summed over subscribers and rounds. fps: the propagate mutation to the last subscriber\'s COMPLETED event.', '');
+    out.push('', 'One graphql-ws socket per subscriber, each subscribed to sessionEvents(sessionId) (every FRAME event with both objects\' masks as RLE). Latency: receipt by the subscriber minus the frame\'s publication (the event has no timestamp; the publication time is read in the server, same process and clock, when SessionService.recordFrame — store, then publish — returns). Lost: expected frames minus distinct frames received, summed over subscribers and rounds. fps: the propagate mutation to the last subscriber\'s COMPLETED event; the embedding cache is not cleared between these runs (the frames are encoded once, in the warm-up), so frames come faster than in figure d: a harder test for delivery.', '');
   }
 
   if (r.masks) {
