@@ -1,5 +1,6 @@
-// Figure 1: image segmentation on the demo model, a 640x480 picture of flat-coloured shapes with
-// three objects (one click each), measured at three depths, interleaved round by round:
+// Figure 1: image segmentation on a model (the benchmark model bench-sam2, and the demo model), a
+// 640x480 picture of flat-coloured shapes with one to three objects (one click each), measured at
+// three depths, interleaved round by round:
 //   (a) the model alone: the loaded ONNX Runtime sessions run directly on pre-made tensors;
 //   (b) the engine call, app.engine.segment(...), with the embedding cache cleared and warm;
 //   (c) the segmentImage mutation over HTTP (mediaId of an uploaded image), cleared and warm.
@@ -10,19 +11,30 @@ import { lowResSize } from '../src/engine/families/decoder-output.js';
 import { preprocess, resizeGeometry } from '../src/engine/preprocess.js';
 import { drawRgb, PICTURE, PICTURE_CLICKS, PICTURE_SHAPES, pngOf } from './lib/media.js';
 import { createProject, gql, upload, type BenchServer } from './lib/server.js';
-import { figure, pairedDiff, pairedRatio, rotated, type Figure } from './lib/stats.js';
+import { budgetedRounds, figure, pairedDiff, pairedRatio, rotated, type Figure } from './lib/stats.js';
 
 export interface ImageOptions {
   model: string;
+  /** Objects per request, one click each (1 to 3). */
+  objects: number;
+  /** Rounds at most... */
   rounds: number;
+  /** ...but no new round past this many seconds of measuring, once MIN_ROUNDS are done. */
+  budgetSec?: number;
   warmup: number;
 }
+
+const MIN_ROUNDS = 5;
+/** Cached calls per round and depth, each paired with a raw decoder run next to it. */
+const CACHED_PAIRS = 3;
 
 export interface ImageResult {
   model: string;
   image: string;
   objects: number;
   rounds: number;
+  /** Cached calls per round and depth, each paired with a raw decoder run. */
+  cachedPairs: number;
   figures: Record<string, Figure>;
   /** Server-side timings reported in the GraphQL answers (engine's view inside the request). */
   serverTimings: Record<string, Figure>;
@@ -40,13 +52,14 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   const { app, url } = server;
   const { width, height } = PICTURE;
   const png = await pngOf(drawRgb(width, height, PICTURE_SHAPES), width, height);
-  const projectId = await createProject(url, 'bench-image');
+  const projectId = await createProject(url, `bench-image-${opts.model}`);
   const media = await upload(url, projectId, 'shapes.png', png);
 
   const model = await app.engine.model(opts.model);
   const pre = model.manifest.preprocessing;
   const size = pre.inputSize;
-  const prompts: ObjectPrompt[] = PICTURE_CLICKS.map((c) => ({ points: [{ x: c.x * width, y: c.y * height, positive: true }] }));
+  const clicks = PICTURE_CLICKS.slice(0, opts.objects);
+  const prompts: ObjectPrompt[] = clicks.map((c) => ({ points: [{ x: c.x * width, y: c.y * height, positive: true }] }));
 
   // (a) Pre-made tensors: the preprocessed picture, and the decoder's inputs for the three clicks.
   const input = await preprocess({ kind: 'encoded', bytes: png }, pre, width, height);
@@ -85,59 +98,94 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   const image: ImageSource = { key: 'bench:shapes.png', width, height, pixels: async () => ({ kind: 'encoded', bytes: png }) };
   const segment = () => app.engine.segment({ model: opts.model, image, objects: prompts, multimask: false, threshold: 0, polygons: false });
   const variables = {
-    input: { mediaId: media.id, model: opts.model, objects: PICTURE_CLICKS.map((c) => ({ points: [{ x: c.x, y: c.y }] })) },
+    input: { mediaId: media.id, model: opts.model, objects: clicks.map((c) => ({ points: [{ x: c.x, y: c.y }] })) },
   };
 
   const s: Record<string, number[]> = {
-    preprocess: [], encoder: [], decoder: [], model: [],
+    preprocess: [], encoder: [], decoder: [], decoderAgain: [], model: [],
+    enginePairDecoder: [], enginePairDecoderCpu: [], gqlPairDecoder: [], gqlPairDecoderCpu: [],
     engineUncached: [], engineCached: [], gqlUncached: [], gqlCached: [],
+    cpuEncoder: [], cpuDecoder: [], cpuModel: [], cpuEngineUncached: [], cpuEngineCached: [], cpuGqlUncached: [], cpuGqlCached: [],
     srvUncachedTotal: [], srvUncachedEncode: [], srvUncachedDecode: [], srvUncachedPost: [], srvCachedTotal: [], srvCachedPost: [],
+  };
+  /** Wall-clock ms and CPU ms of this process (user + system, every thread) of one call. */
+  const measure = async <T>(fn: () => Promise<T>): Promise<{ ms: number; cpu: number; value: T }> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const value = await fn();
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { ms, cpu: (c.user + c.system) / 1000, value };
+  };
+  const decode = () =>
+    measure(async () => {
+      for (const feeds of decoderFeeds) await model.sessions.decoder!.run(feeds);
+    });
+  /**
+   * The cached figures against the decoder alone, measured side by side: CACHED_PAIRS times, the
+   * cached call and a raw decoder run next to each other (the order alternating), paired.
+   */
+  const cachedPairs = async <T>(call: () => Promise<T>, record: boolean, key: 'engine' | 'gql'): Promise<T> => {
+    let last: T | undefined;
+    for (let k = 0; k < CACHED_PAIRS; k++) {
+      let c: Awaited<ReturnType<typeof measure<T>>>;
+      let d: Awaited<ReturnType<typeof decode>>;
+      if (k % 2 === 0) {
+        c = await measure(call);
+        d = await decode();
+      } else {
+        d = await decode();
+        c = await measure(call);
+      }
+      last = c.value;
+      if (record) {
+        s[`${key}Cached`]!.push(c.ms);
+        s[`cpu${key === 'gql' ? 'Gql' : 'Engine'}Cached`]!.push(c.cpu);
+        s[`${key}PairDecoder`]!.push(d.ms);
+        s[`${key}PairDecoderCpu`]!.push(d.cpu);
+      }
+    }
+    return last!;
   };
   const blocks: Record<string, (record: boolean) => Promise<void>> = {
     model: async (record) => {
-      let t = performance.now();
-      await preprocess({ kind: 'encoded', bytes: png }, pre, width, height);
-      const p = performance.now() - t;
-      t = performance.now();
-      await model.sessions.encoder!.run(encoderFeeds);
-      const e = performance.now() - t;
-      t = performance.now();
-      for (const feeds of decoderFeeds) await model.sessions.decoder!.run(feeds);
-      const d = performance.now() - t;
+      const p = await measure(() => preprocess({ kind: 'encoded', bytes: png }, pre, width, height));
+      const e = await measure(() => model.sessions.encoder!.run(encoderFeeds));
+      // The decoder right after the encoder (as in an uncached request), then again (as in a
+      // cached request, which follows the previous one's decoder run): caches warm differently.
+      const d = await decode();
+      const d2 = await decode();
       if (record) {
-        s.preprocess!.push(p);
-        s.encoder!.push(e);
-        s.decoder!.push(d);
-        s.model!.push(e + d);
+        s.preprocess!.push(p.ms);
+        s.encoder!.push(e.ms);
+        s.decoder!.push(d.ms);
+        s.decoderAgain!.push(d2.ms);
+        s.model!.push(e.ms + d.ms);
+        s.cpuEncoder!.push(e.cpu);
+        s.cpuDecoder!.push(d2.cpu);
+        s.cpuModel!.push(e.cpu + d.cpu);
       }
     },
     engine: async (record) => {
       app.engine.cache.clear();
-      let t = performance.now();
-      const cold = await segment();
-      const u = performance.now() - t;
-      t = performance.now();
-      const warm = await segment();
-      const c = performance.now() - t;
-      if (cold.cacheHit || !warm.cacheHit) throw new Error('engine: unexpected cache state');
+      const cold = await measure(segment);
+      const warm = await cachedPairs(segment, record, 'engine');
+      if (cold.value.cacheHit || !warm.cacheHit) throw new Error('engine: unexpected cache state');
       if (record) {
-        s.engineUncached!.push(u);
-        s.engineCached!.push(c);
+        s.engineUncached!.push(cold.ms);
+        s.cpuEngineUncached!.push(cold.cpu);
       }
     },
     graphql: async (record) => {
       app.engine.cache.clear();
-      let t = performance.now();
-      const cold = (await gql(url, SEGMENT, variables)).segmentImage;
-      const u = performance.now() - t;
-      t = performance.now();
-      const warm = (await gql(url, SEGMENT, variables)).segmentImage;
-      const c = performance.now() - t;
+      const u = await measure(async () => (await gql(url, SEGMENT, variables)).segmentImage);
+      const warm = await cachedPairs(async () => (await gql(url, SEGMENT, variables)).segmentImage, record, 'gql');
+      const cold = u.value;
       if (cold.cacheHit || !warm.cacheHit) throw new Error('graphql: unexpected cache state');
       if (cold.objects.length !== prompts.length || cold.objects.some((o: any) => !(o.mask.area > 0))) throw new Error('graphql: an object came back empty');
       if (record) {
-        s.gqlUncached!.push(u);
-        s.gqlCached!.push(c);
+        s.gqlUncached!.push(u.ms);
+        s.cpuGqlUncached!.push(u.cpu);
         s.srvUncachedTotal!.push(cold.timings.totalMs);
         s.srvUncachedEncode!.push(cold.timings.encodeMs);
         s.srvUncachedDecode!.push(cold.timings.decodeMs);
@@ -148,20 +196,23 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
     },
   };
   const order = Object.keys(blocks);
-  for (let r = 0; r < opts.warmup + opts.rounds; r++) {
-    for (const k of rotated(order, r)) await blocks[k]!(r >= opts.warmup);
-  }
+  for (let w = 0; w < opts.warmup; w++) for (const k of rotated(order, w)) await blocks[k]!(false);
+  const rounds = await budgetedRounds({ max: opts.rounds, min: MIN_ROUNDS, budgetSec: opts.budgetSec }, async (r) => {
+    for (const k of rotated(order, opts.warmup + r)) await blocks[k]!(true);
+  });
 
   const ms = (k: string) => figure(s[k]!, 'ms');
   return {
     model: opts.model,
     image: `${width}x${height} PNG, ${PICTURE_SHAPES.length} flat shapes`,
     objects: prompts.length,
-    rounds: opts.rounds,
+    rounds,
+    cachedPairs: CACHED_PAIRS,
     figures: {
       preprocessMs: ms('preprocess'),
       encoderMs: ms('encoder'),
       decoderMs: ms('decoder'),
+      decoderAgainMs: ms('decoderAgain'),
       modelMs: ms('model'),
       engineUncachedMs: ms('engineUncached'),
       engineCachedMs: ms('engineCached'),
@@ -169,11 +220,22 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
       graphqlCachedMs: ms('gqlCached'),
       overheadUncached: pairedRatio(s.gqlUncached!, s.model!),
       addedMsUncached: pairedDiff(s.gqlUncached!, s.model!),
-      overheadCached: pairedRatio(s.gqlCached!, s.decoder!),
-      addedMsCached: pairedDiff(s.gqlCached!, s.decoder!),
+      addedMsUncachedBeyondPreprocess: pairedDiff(s.gqlUncached!, s.model!.map((m, k) => m + s.preprocess![k]!)),
+      overheadCached: pairedRatio(s.gqlCached!, s.gqlPairDecoder!),
+      addedMsCached: pairedDiff(s.gqlCached!, s.gqlPairDecoder!),
+      engineAddedMsCached: pairedDiff(s.engineCached!, s.enginePairDecoder!),
       engineOverheadUncached: pairedRatio(s.engineUncached!, s.model!),
-      cacheSpeedupGraphql: pairedRatio(s.gqlUncached!, s.gqlCached!),
-      cacheSpeedupEngine: pairedRatio(s.engineUncached!, s.engineCached!),
+      cacheSpeedupGraphql: pairedRatio(s.gqlUncached!, s.gqlCached!.filter((_, k) => k % CACHED_PAIRS === 0)),
+      cacheSpeedupEngine: pairedRatio(s.engineUncached!, s.engineCached!.filter((_, k) => k % CACHED_PAIRS === 0)),
+      pairDecoderMs: figure([...s.gqlPairDecoder!, ...s.enginePairDecoder!], 'ms'),
+      cpuModelMs: ms('cpuModel'),
+      cpuDecoderMs: ms('cpuDecoder'),
+      cpuGraphqlUncachedMs: ms('cpuGqlUncached'),
+      cpuGraphqlCachedMs: ms('cpuGqlCached'),
+      cpuOverheadUncached: pairedRatio(s.cpuGqlUncached!, s.cpuModel!),
+      cpuAddedMsUncached: pairedDiff(s.cpuGqlUncached!, s.cpuModel!),
+      cpuAddedMsCached: pairedDiff(s.cpuGqlCached!, s.gqlPairDecoderCpu!),
+      cpuEngineAddedMsCached: pairedDiff(s.cpuEngineCached!, s.enginePairDecoderCpu!),
     },
     serverTimings: {
       uncachedTotalMs: ms('srvUncachedTotal'),

@@ -1,4 +1,4 @@
-// Figure 4: mask post-processing on the CPU, the per-object work after every decoder call:
+// Figure f: mask post-processing on the CPU, the per-object work after every decoder call:
 // logitsToMask (bilinear upsampling of 256x256 logits + threshold, src/engine/masks/upsample.ts)
 // to 1920x1080, then encodeRle (COCO RLE, src/engine/masks/coco-rle.ts). Also the rest of what
 // describeMask does per mask (bbox and area: two more passes over the full-size mask), and the

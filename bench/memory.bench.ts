@@ -1,4 +1,4 @@
-// Figure 3: memory while tracking a long video through the GraphQL API: one disc prompted on
+// Figure g: memory while tracking a long video through the GraphQL API: one disc prompted on
 // frame 0 of a 640x480 h264 video, FORWARD, followed over graphql-ws. process.memoryUsage() is
 // sampled every 100 ms (peak RSS and heap) and read exactly when the client has received frame
 // 500, 1000, 1500 and 2000. It runs in a child process of its own (memory.child.ts), so that

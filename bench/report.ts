@@ -4,7 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import type { FanoutResult } from './fanout.bench.js';
 import type { ImageResult } from './image.bench.js';
+import type { InteractiveResult } from './interactive.bench.js';
 import type { MasksResult } from './masks.bench.js';
 import type { MemoryResult } from './memory.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
@@ -29,7 +31,10 @@ export interface Report {
   setup: Record<string, string>;
   /** os.loadavg() (1, 5, 15 min) when each figure started and at the end: how busy the shared machine was. */
   loadAverages: Record<string, number[]>;
-  image?: ImageResult;
+  /** Figures a and b: the benchmark model first, then the demo model. */
+  image?: ImageResult[];
+  interactive?: InteractiveResult;
+  fanout?: FanoutResult;
   video?: VideoResult;
   memory?: MemoryResult;
   memoryError?: string;
@@ -73,26 +78,44 @@ export function markdown(r: Report): string {
   out.push(`- load average (1, 5, 15 min) at the start of each figure: ${Object.entries(r.loadAverages).map(([k, v]) => `${k} ${v.join(' ')}`).join('; ')}`);
   out.push('');
 
-  if (r.image) {
-    const i = r.image;
+  const head = headline(r);
+  if (head.length) {
+    out.push('## Targets (issue 5)', '', '| target | measured (median, min–max) | met? |', '| --- | --- | --- |', ...head, '');
+    out.push('"fastest runs" compares the fastest GraphQL call with the fastest model run (minima: what each costs when nothing else interferes); the verdict is on the paired median.', '');
+  }
+
+  for (const i of r.image ?? []) {
     const f = i.figures;
-    out.push(`## 1. Image segmentation (model \`${i.model}\`, ${i.image}, ${i.objects} objects of one click each, ${i.rounds} rounds)`, '');
+    out.push(`## a, b. Image segmentation (model \`${i.model}\`, ${i.image}, ${i.objects} object${i.objects > 1 ? 's' : ''} of one click each, ${i.rounds} rounds)`, '');
     out.push(HEAD);
     out.push(row('encoder run', f.encoderMs, 'raw ORT session.run on the pre-made input tensor'));
-    out.push(row('decoder run', f.decoderMs, 'raw ORT session.run(s) on pre-made tensors, all objects'));
+    out.push(row('decoder run', f.decoderMs, 'raw ORT session.run(s) on pre-made tensors, all objects, right after the encoder'));
+    out.push(row('decoder run again', f.decoderAgainMs, 'the same at once again'));
+    out.push(row('decoder run next to a cached call', f.pairDecoderMs, 'raw decoder runs paired with the cached calls (order alternating): the reference for cached'));
     out.push(row('model alone (encoder + decoder)', f.modelMs, 'the reference for the overhead ratios'));
     out.push(row('preprocess (not in the model figure)', f.preprocessMs, 'PNG decode + resize to 1024² (sharp) + normalise to float32 NCHW'));
     out.push(row('engine.segment, uncached', f.engineUncachedMs, 'cache cleared: decode, preprocess, encoder, decoder, masks'));
     out.push(row('engine.segment, cached', f.engineCachedMs, 'embedding from the cache: decoder + masks'));
     out.push(row('GraphQL segmentImage, uncached', f.graphqlUncachedMs, 'HTTP round trip, mediaId of the uploaded PNG'));
-    out.push(row('GraphQL segmentImage, cached', f.graphqlCachedMs, 'same request again'));
+    out.push(row('GraphQL segmentImage, cached', f.graphqlCachedMs, `same request again (${i.cachedPairs} per round)`));
     out.push(row('overhead uncached (GraphQL / model)', f.overheadUncached, 'per round'));
     out.push(row('added ms uncached (GraphQL − model)', f.addedMsUncached, 'per round'));
-    out.push(row('overhead cached (GraphQL cached / decoder)', f.overheadCached, 'per round'));
-    out.push(row('added ms cached (GraphQL cached − decoder)', f.addedMsCached, 'per round'));
+    out.push(row('added ms uncached beyond preprocess (GraphQL − preprocess − model)', f.addedMsUncachedBeyondPreprocess, 'per round: what is left once the picture is decoded and resized'));
+    out.push(row('overhead cached (GraphQL cached / decoder)', f.overheadCached, 'per pair'));
+    out.push(row('added ms cached (GraphQL cached − decoder)', f.addedMsCached, 'per pair'));
     out.push(row('engine overhead uncached (engine / model)', f.engineOverheadUncached, 'per round'));
+    out.push(row('added ms cached, engine (engine cached − decoder)', f.engineAddedMsCached, 'per pair: upsampling + RLE in the engine'));
     out.push(row('cache speed-up, GraphQL (uncached / cached)', f.cacheSpeedupGraphql, 'per round'));
     out.push(row('cache speed-up, engine (uncached / cached)', f.cacheSpeedupEngine, 'per round'));
+    out.push('', 'CPU time of the process (user + system, every thread: ORT\'s, libvips\', PGlite\'s, the client\'s), less sensitive than wall time to the other processes of a shared machine:', '', HEAD);
+    out.push(row('CPU: model alone (encoder + decoder)', f.cpuModelMs, ''));
+    out.push(row('CPU: decoder alone (again, in the model block)', f.cpuDecoderMs, ''));
+    out.push(row('CPU: GraphQL uncached', f.cpuGraphqlUncachedMs, ''));
+    out.push(row('CPU: GraphQL cached', f.cpuGraphqlCachedMs, ''));
+    out.push(row('CPU overhead uncached (GraphQL / model)', f.cpuOverheadUncached, 'per round'));
+    out.push(row('CPU added ms uncached (GraphQL − model)', f.cpuAddedMsUncached, 'per round'));
+    out.push(row('CPU added ms cached (GraphQL cached − decoder next to it)', f.cpuAddedMsCached, 'per pair'));
+    out.push(row('CPU added ms cached, engine (engine cached − decoder next to it)', f.cpuEngineAddedMsCached, 'per pair'));
     const t = i.serverTimings;
     out.push('', 'Inside the GraphQL requests (the `timings` the server returns):', '', HEAD);
     out.push(row('uncached: encodeMs', t.uncachedEncodeMs, 'image read + decode + preprocess + encoder, through the device queue'));
@@ -103,9 +126,20 @@ export function markdown(r: Report): string {
     out.push('');
   }
 
+  if (r.interactive) {
+    const x = r.interactive;
+    out.push(`## c. Interactive latency (model \`${x.model}\`, ${x.clients} concurrent clients, each ${x.clicksPerClient} cached clicks per phase in a closed loop, ${x.rounds} rounds of each phase, alternating)`, '');
+    out.push('| phase | p50 | p99 | median (min–max) | clicks | clicks/s | cache misses |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [label, p] of [['alone', x.alone], [`under load (propagation on \`${x.loadModel}\`, ${x.loadTracker})`, x.underLoad]] as const) {
+      out.push(`| ${label} | ${fmt(p.p50Ms)} ms | ${fmt(p.p99Ms)} ms | ${fmtFigure(p.latencyMs)} | ${p.samples} | ${fmt(p.throughput)} | ${p.cacheMisses} |`);
+    }
+    out.push('', `p99 under load / p50 alone: **${fmt(x.p99LoadOverP50Alone)}×** (target ≤ 3×); p50 under load / p50 alone: ${fmt(x.p50LoadOverP50Alone)}×. The background propagation ran at ${fmtFigure(x.loadFps)} during the load phases (a job restarted whenever one ended, cancelled at the end of the phase).`, '');
+    out.push('Each click is the segmentImage mutation over HTTP with one point (a random spot, seeded) on an image whose embedding is cached: one decoder run, masks upsampled and RLE-encoded. The clients run in the server\'s process (as every client of these benchmarks).', '');
+  }
+
   if (r.video) {
     const v = r.video;
-    out.push(`## 2. Propagation (${v.video}, ${v.objects} objects clicked on frame 0, FORWARD, ${v.rounds} rounds, embedding cache cleared before each run)`, '');
+    out.push(`## d. Propagation (${v.video}, ${v.objects} objects clicked on frame 0, FORWARD, ${v.rounds} rounds, embedding cache cleared before each run)`, '');
     out.push('| model | tracker | GraphQL end-to-end fps | raw tracker loop fps | GraphQL / raw | GraphQL ms/frame | raw ms/frame | added ms/frame |');
     out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const x of v.models) {
@@ -126,10 +160,37 @@ export function markdown(r: Report): string {
     out.push('', 'GraphQL: from sending the propagate mutation to the COMPLETED event on a graphql-ws client subscribed to sessionEvents(sessionId, jobId, replay: true) (job queue, one database transaction and one PubSub event per frame, progress, serialisation, WebSocket). Raw: the same session\'s tracker iterated in process (frames read from the same decoded frame store, masks encoded as RLE, nothing stored or sent). Cells are median (min–max).', '');
   }
 
+  if (r.fanout) {
+    const x = r.fanout;
+    out.push(`## e. Subscription fan-out (model \`${x.model}\`, tracker ${x.tracker}, ${x.video}, ${x.rounds} rounds per subscriber count, alternating)`, '');
+    out.push('| subscribers | frames delivered per subscriber | lost | duplicates | delivery latency p50 | p99 | latency median (min–max) | propagation fps |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const y of x.rows) {
+      out.push(`| ${y.subscribers} | ${fmt(y.delivered.median, 0)} of ${y.expected} (min ${fmt(y.delivered.min, 0)}) | ${y.lost} | ${y.duplicates} | ${fmt(y.latencyP50Ms)} ms | ${fmt(y.latencyP99Ms)} ms | ${fmtFigure(y.latencyMs)} | ${fmtFigure(y.fps)} |`);
+    }
+    out.push('', 'One graphql-ws socket per subscriber, each subscribed to sessionEvents(sessionId) (every FRAME event with both objects\' masks as RLE). Latency: receipt by the subscriber minus the frame\'s publication (the event has no timestamp; the publication time is read in the server, same process and clock, when SessionService.recordFrame — store, then publish — returns). Lost: expected frames minus distinct frames received, summed over subscribers and rounds. fps: the propagate mutation to the last subscriber\'s COMPLETED event; the embedding cache is not cleared between these runs (the frames are encoded once, in the warm-up), so frames come faster than in figure d: a harder test for delivery.', '');
+  }
+
+  if (r.masks) {
+    const k = r.masks;
+    const f = k.figures;
+    out.push(`## f. Mask post-processing (${k.low} → ${k.out}, ${fmt(k.megapixels)} MP, ${fmt(k.foreground * 100)} % foreground, ${k.rounds} rounds)`, '');
+    out.push(HEAD);
+    out.push(row('logitsToMask', f.logitsToMaskMs, 'bilinear upsample + threshold, one pass'));
+    out.push(row('encodeRle', f.encodeRleMs, `COCO RLE, ${k.rleChars} chars of counts`));
+    out.push(row('logitsToMask + encodeRle', f.totalMs, ''));
+    out.push(row('logitsToMask per megapixel', f.logitsToMaskMsPerMP, ''));
+    out.push(row('encodeRle per megapixel', f.encodeRleMsPerMP, ''));
+    out.push(row('logitsToMask + encodeRle per megapixel', f.totalMsPerMP, ''));
+    out.push(row('maskBbox + maskArea', f.bboxAndAreaMs, 'the two other full-size passes of describeMask'));
+    out.push(row('describeMask (RLE + bbox + area)', f.describeMaskMs, 'per mask returned'));
+    out.push(row('logitsToMask with a SAM crop', f.logitsToMaskCropMs, 'longest-side resize + padding: 256x144 of the grid'));
+    out.push('');
+  }
+
   if (r.memory) {
     const x = r.memory;
     const label = x.complete ? '' : ` — INCOMPLETE: ${x.framesDone} of ${x.framesRequested} frames (${x.status})`;
-    out.push(`## 3. Memory while tracking a long video (model \`${x.model}\`, tracker ${x.tracker}, ${x.video}, one disc prompted on frame 0, FORWARD through GraphQL; one run${label})`, '');
+    out.push(`## g. Memory while tracking a long video (model \`${x.model}\`, tracker ${x.tracker}, ${x.video}, one disc prompted on frame 0, FORWARD through GraphQL; one run${label})`, '');
     out.push('| figure | value |', '| --- | ---: |');
     out.push(`| frames propagated | ${x.framesDone} of ${x.framesRequested} (${x.status}) |`);
     out.push(`| propagation fps (mutation to terminal event) | ${fmt(x.fps)} fps (${fmt(x.seconds)} s) |`);
@@ -145,24 +206,7 @@ export function markdown(r: Report): string {
     if (x.sessionMemoryBytesMiB != null) out.push(`| session memoryBytes (tracker state) at the end | ${fmt(x.sessionMemoryBytesMiB)} MiB |`);
     out.push('', 'RSS is the server process with the graphql-ws client in it; ffmpeg (decoding into the frame store) is a separate process and not counted. The 100 ms trace is in latest.json (`memory.trace`: seconds, frames, RSS MiB, heapUsed MiB).', '');
   } else if (r.memoryError) {
-    out.push('## 3. Memory while tracking a long video', '', `Not measured: ${r.memoryError}`, '');
-  }
-
-  if (r.masks) {
-    const k = r.masks;
-    const f = k.figures;
-    out.push(`## 4. Mask post-processing (${k.low} → ${k.out}, ${fmt(k.megapixels)} MP, ${fmt(k.foreground * 100)} % foreground, ${k.rounds} rounds)`, '');
-    out.push(HEAD);
-    out.push(row('logitsToMask', f.logitsToMaskMs, 'bilinear upsample + threshold, one pass'));
-    out.push(row('encodeRle', f.encodeRleMs, `COCO RLE, ${k.rleChars} chars of counts`));
-    out.push(row('logitsToMask + encodeRle', f.totalMs, ''));
-    out.push(row('logitsToMask per megapixel', f.logitsToMaskMsPerMP, ''));
-    out.push(row('encodeRle per megapixel', f.encodeRleMsPerMP, ''));
-    out.push(row('logitsToMask + encodeRle per megapixel', f.totalMsPerMP, ''));
-    out.push(row('maskBbox + maskArea', f.bboxAndAreaMs, 'the two other full-size passes of describeMask'));
-    out.push(row('describeMask (RLE + bbox + area)', f.describeMaskMs, 'per mask returned'));
-    out.push(row('logitsToMask with a SAM crop', f.logitsToMaskCropMs, 'longest-side resize + padding: 256x144 of the grid'));
-    out.push('');
+    out.push('## g. Memory while tracking a long video', '', `Not measured: ${r.memoryError}`, '');
   }
 
   if (r.notes.length) {
@@ -171,6 +215,31 @@ export function markdown(r: Report): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+const yes = (ok: boolean) => (ok ? 'yes' : '**no**');
+/** The verdict on a paired figure's median, flagged when its rounds fall on both sides of the limit. */
+const verdict = (f: Figure, limit: number) => `${yes(f.median <= limit)}${f.min <= limit && f.max > limit ? ' (rounds on both sides of the limit)' : ''}`;
+
+/** The issue's targets, each against its measured figure (empty when the figures did not run). */
+function headline(r: Report): string[] {
+  const out: string[] = [];
+  const i = r.image?.[0];
+  if (i) {
+    const f = i.figures;
+    out.push(`| a. GraphQL overhead, uncached, ≤ 5 % over the model alone (\`${i.model}\`) | ${fmtFigure({ ...f.overheadUncached, median: (f.overheadUncached.median - 1) * 100, min: (f.overheadUncached.min - 1) * 100, max: (f.overheadUncached.max - 1) * 100, unit: '%' })} (${fmt(f.addedMsUncached.median)} ms added on ${fmt(f.modelMs.median)} ms; ${fmt(f.addedMsUncachedBeyondPreprocess.median)} ms beyond preprocessing; in CPU time ${fmt((f.cpuOverheadUncached.median - 1) * 100)} %; fastest runs: ${fmt((f.graphqlUncachedMs.min / f.modelMs.min - 1) * 100)} %) | ${verdict(f.overheadUncached, 1.05)} |`);
+    out.push(`| a. GraphQL added ms, cached, ≤ 2 ms over the decoder alone (\`${i.model}\`) | ${fmtFigure(f.addedMsCached)} (decoder ${fmt(f.pairDecoderMs.median)} ms; the engine alone adds ${fmt(f.engineAddedMsCached.median)} ms; in CPU time GraphQL adds ${fmt(f.cpuAddedMsCached.median)} ms; fastest runs: ${fmt(f.graphqlCachedMs.min - f.pairDecoderMs.min)} ms) | ${verdict(f.addedMsCached, 2)} |`);
+    out.push(`| b. speed-up of cached over uncached (\`${i.model}\`, GraphQL) | ${fmtFigure(f.cacheSpeedupGraphql)} | (no target) |`);
+  }
+  if (r.interactive) {
+    const x = r.interactive;
+    out.push(`| c. p99 of cached clicks under propagation ≤ 3 × p50 alone (${x.clients} clients, \`${x.model}\`) | p99 under load ${fmt(x.underLoad.p99Ms)} ms / p50 alone ${fmt(x.alone.p50Ms)} ms = ${fmt(x.p99LoadOverP50Alone)}× | ${yes(x.p99LoadOverP50Alone <= 3)} |`);
+  }
+  if (r.fanout) {
+    const lost = r.fanout.rows.reduce((a, y) => a + y.lost, 0);
+    out.push(`| e. no frame lost by ${r.fanout.rows.map((y) => y.subscribers).join(', ')} subscribers | ${lost} lost | ${yes(lost === 0)} |`);
+  }
+  return out;
 }
 
 export async function writeReport(r: Report, dir: string): Promise<{ json: string; md: string }> {

@@ -1,7 +1,7 @@
 // npm run bench: builds, then runs every figure and writes bench/results/latest.{json,md}.
 //
-//   node dist/bench/run.js [--only=image,video,memory,masks] [--quick]
-//                          [--budget-sec=470] [--memory-frames=2000] [--memory-budget-sec=N] [--fresh-video]
+//   node dist/bench/run.js [--only=image,interactive,fanout,video,memory,masks] [--quick]
+//                          [--budget-sec=585] [--memory-frames=2000] [--memory-budget-sec=N] [--fresh-video]
 //
 // Benchmarks assert nothing about time: they print figures. See bench/README.md.
 import { spawn } from 'node:child_process';
@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { readManifest } from '../src/engine/manifest.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { generateDemoModel } from '../scripts/models/generate-demo.js';
+import { BENCH_MODEL_NAME, ensureBenchModel } from '../scripts/models/generate-bench.js';
+import { runFanoutBench } from './fanout.bench.js';
+import { runInteractiveBench } from './interactive.bench.js';
 import { runImageBench } from './image.bench.js';
 import { encodeDiscsVideo, longDiscVideo } from './lib/media.js';
 import { REPO_MODELS_DIR, startBenchServer } from './lib/server.js';
@@ -22,7 +25,7 @@ import { loadAverage, machine, markdown, writeReport, type Report } from './repo
 import { fmt } from './lib/stats.js';
 import { runVideoBench } from './video.bench.js';
 
-const FIGURES = ['image', 'video', 'memory', 'masks'] as const;
+const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 function parseArgs(argv: string[]) {
@@ -42,18 +45,32 @@ function parseArgs(argv: string[]) {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} must be a positive number`);
     return n;
   };
+  const list = (k: string, def: number[]) => flags.get(k)?.split(',').map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${k} takes positive integers`);
+    return n;
+  }) ?? def;
   return {
     only: new Set(only),
     quick,
-    imageRounds: num('image-rounds', quick ? 5 : 30),
-    videoRounds: num('video-rounds', quick ? 1 : 3),
-    videoMaxRounds: num('video-max-rounds', quick ? 1 : 8),
-    videoBudgetSec: num('video-budget-sec', quick ? 60 : 120),
+    imageRounds: num('image-rounds', quick ? 5 : 20),
+    imageBudgetSec: num('image-budget-sec', quick ? 30 : 40),
+    demoImageRounds: num('demo-image-rounds', quick ? 3 : 6),
+    interactiveRounds: num('interactive-rounds', quick ? 1 : 3),
+    interactiveBudgetSec: num('interactive-budget-sec', quick ? 30 : 35),
+    interactiveClients: num('interactive-clients', 8),
+    interactiveClicks: num('interactive-clicks', quick ? 5 : 10),
+    fanoutRounds: num('fanout-rounds', quick ? 1 : 2),
+    fanoutBudgetSec: num('fanout-budget-sec', quick ? 30 : 30),
+    fanoutSubscribers: list('fanout-subscribers', [1, 10, 100]),
+    videoRounds: num('video-rounds', 1),
+    videoMaxRounds: num('video-max-rounds', quick ? 1 : 6),
+    videoBudgetSec: num('video-budget-sec', quick ? 60 : 45),
     masksRounds: num('masks-rounds', quick ? 5 : 30),
     memoryFrames: Math.round(num('memory-frames', quick ? 300 : 2000)),
-    /** Explicit budget for figure 3; by default it gets what is left of --budget-sec. */
+    /** Explicit budget for figure g; by default it gets what is left of --budget-sec. */
     memoryBudgetSec: flags.has('memory-budget-sec') ? num('memory-budget-sec', 270) : undefined,
-    budgetSec: num('budget-sec', quick ? 150 : 470),
+    budgetSec: num('budget-sec', quick ? 200 : 585),
     freshVideo: flags.has('fresh-video'),
   };
 }
@@ -66,10 +83,13 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
  * contract), and, when models/demo has no video modules, the demo generated with them (SAM 2's
  * memory-bank tracker), so that every tracking path is measured.
  */
-async function prepareModels(notes: string[]): Promise<{ dir: string; video: string[]; setup: string }> {
+async function prepareModels(notes: string[]): Promise<{ dir: string; video: string[]; setup: string; bench: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'maskql-bench-models-'));
   await cp(path.join(REPO_MODELS_DIR, 'demo'), path.join(dir, 'demo'), { recursive: true });
   const demo = await readManifest(path.join(dir, 'demo'));
+  // The benchmark model: generated into bench/.models/ when its generator changed, then copied.
+  const bench = ensureBenchModel();
+  await cp(bench.dir, path.join(dir, BENCH_MODEL_NAME), { recursive: true });
   const video = ['demo'];
   generateDemoModel(path.join(dir, 'demo-sam'), 'sam', 'demo-sam');
   video.push('demo-sam');
@@ -90,7 +110,8 @@ async function prepareModels(notes: string[]): Promise<{ dir: string; video: str
   return {
     dir,
     video,
-    setup: `a temporary folder holding \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
+    bench: `${bench.dir} (${(bench.bytes / 2 ** 20).toFixed(1)} MiB, generator ${bench.hash}, ${bench.generated ? `generated in ${Math.round(bench.ms)} ms` : 'up to date, reused'})`,
+    setup: `a temporary folder holding \`${BENCH_MODEL_NAME}\` (a copy of the benchmark model), \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
   };
 }
 
@@ -124,25 +145,47 @@ async function main(): Promise<void> {
   const deadline = started + args.budgetSec * 1000;
 
   if (args.only.has('masks')) {
-    log('figure 4: mask post-processing');
+    log('figure f: mask post-processing');
     report.loadAverages['masks'] = loadAverage();
     report.masks = runMasksBench({ rounds: args.masksRounds, warmup: 3 });
   }
 
-  if (args.only.has('image') || args.only.has('video')) {
+  if (['image', 'interactive', 'fanout', 'video'].some((f) => args.only.has(f as FigureName))) {
+    log('models: the benchmark model (generated when its generator changed), the demo models');
     const models = await prepareModels(report.notes);
     report.setup['server'] = 'startApp(loadConfig({PORT: 0, DATA_DIR: <temp>, ENGINE_DEVICE: cpu, LOG_LEVEL: silent, ...defaults})) in this process; fetch POST /graphql; graphql-ws over the ws package';
-    report.setup['models (figures 1, 2)'] = models.setup;
+    report.setup['benchmark model'] = models.bench;
+    report.setup['models (figures a to e)'] = models.setup;
     const server = await startBenchServer({ modelsDir: models.dir });
     report.setup['server start'] = `${Math.round(server.startMs)} ms (fresh PGlite database created and migrated)`;
     try {
       if (args.only.has('image')) {
-        log(`figure 1: image segmentation (${args.imageRounds} rounds)`);
+        log(`figures a, b: image segmentation, ${BENCH_MODEL_NAME} (${args.imageRounds} rounds) and demo (${args.demoImageRounds} rounds)`);
         report.loadAverages['image'] = loadAverage();
-        report.image = await runImageBench(server, { model: 'demo', rounds: args.imageRounds, warmup: 3 });
+        report.image = [
+          await runImageBench(server, { model: BENCH_MODEL_NAME, objects: 1, rounds: args.imageRounds, budgetSec: args.imageBudgetSec, warmup: 3 }),
+          await runImageBench(server, { model: 'demo', objects: 3, rounds: args.demoImageRounds, warmup: 2 }),
+        ];
+      }
+      if (args.only.has('interactive')) {
+        log(`figure c: interactive latency, ${args.interactiveClients} clients x ${args.interactiveClicks} clicks, alone and under propagation (${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds within ${args.interactiveBudgetSec} s)`);
+        report.loadAverages['interactive'] = loadAverage();
+        report.interactive = await runInteractiveBench(server, {
+          model: BENCH_MODEL_NAME,
+          loadModel: BENCH_MODEL_NAME,
+          clients: args.interactiveClients,
+          clicks: args.interactiveClicks,
+          rounds: args.interactiveRounds,
+          budgetSec: args.interactiveBudgetSec,
+        });
+      }
+      if (args.only.has('fanout')) {
+        log(`figure e: subscription fan-out to ${args.fanoutSubscribers.join(', ')} subscribers (1 to ${args.fanoutRounds} rounds within ${args.fanoutBudgetSec} s)`);
+        report.loadAverages['fanout'] = loadAverage();
+        report.fanout = await runFanoutBench(server, { model: 'demo', subscribers: args.fanoutSubscribers, rounds: args.fanoutRounds, budgetSec: args.fanoutBudgetSec });
       }
       if (args.only.has('video')) {
-        log(`figure 2: propagation, models ${models.video.join(', ')} (${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s)`);
+        log(`figure d: propagation, models ${models.video.join(', ')} (${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s)`);
         report.loadAverages['video'] = loadAverage();
         report.video = await runVideoBench(server, {
           models: models.video,
@@ -165,7 +208,7 @@ async function main(): Promise<void> {
     const cacheDir = path.join(tmpdir(), 'maskql-bench-cache');
     const video = path.join(cacheDir, `disc-${v.width}x${v.height}-${frames}f-v1.mp4`);
     if (args.freshVideo || !existsSync(video)) {
-      log(`figure 3: encoding a ${frames}-frame ${v.width}x${v.height} h264 video`);
+      log(`figure g: encoding a ${frames}-frame ${v.width}x${v.height} h264 video`);
       await mkdir(cacheDir, { recursive: true });
       const t0 = performance.now();
       await encodeDiscsVideo(v, `${video}.part.mp4`);
@@ -176,24 +219,25 @@ async function main(): Promise<void> {
     }
     // What is left of the whole run's budget, less the child's start (database, upload, model) and end.
     memoryBudgetSec = args.memoryBudgetSec ?? Math.max(60, Math.round((deadline - performance.now()) / 1000 - 30));
-    log(`figure 3: memory while propagating ${frames} frames (budget ${memoryBudgetSec} s)`);
+    log(`figure g: memory while propagating ${frames} frames (budget ${memoryBudgetSec} s)`);
     report.loadAverages['memory'] = loadAverage();
     try {
       report.memory = await runMemoryChild({ video, frames, budgetSec: memoryBudgetSec, model: 'demo' });
       if (!report.memory.complete) {
         report.notes.push(
-          `Figure 3 is INCOMPLETE: the ${frames}-frame propagation was cancelled at its ${memoryBudgetSec} s budget (what was left of the run's ${args.budgetSec} s) after ${report.memory.framesDone} frames, at ${fmt(report.memory.fps)} fps; its checkpoints stop there. ` +
+          `Figure g is INCOMPLETE: the ${frames}-frame propagation was cancelled at its ${memoryBudgetSec} s budget (what was left of the run's ${args.budgetSec} s) after ${report.memory.framesDone} frames, at ${fmt(report.memory.fps)} fps; its checkpoints stop there. ` +
             `The full figure needs about ${Math.round(frames / report.memory.fps)} s of propagation at that speed: run it alone with \`node dist/bench/run.js --only=memory --memory-budget-sec=${Math.ceil((frames / report.memory.fps) * 1.3)}\`.`,
         );
       }
     } catch (err) {
       report.memoryError = (err as Error).message;
     }
-    report.setup['models (figure 3)'] = 'the repository models/ folder (MODELS_DIR), in a child process of its own';
+    report.setup['models (figure g)'] = 'the repository models/ folder (MODELS_DIR), in a child process of its own';
   }
 
   report.setup['rounds and budgets'] =
-    `whole run ${args.budgetSec} s; image ${args.imageRounds} rounds (+3 warm-up); video ${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s ` +
+    `whole run ${args.budgetSec} s; image up to ${args.imageRounds} rounds on ${BENCH_MODEL_NAME} (at least 5, within ${args.imageBudgetSec} s; +3 warm-up), ${args.demoImageRounds} on demo (+2); ` +
+    `interactive ${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds (within ${args.interactiveBudgetSec} s) of ${args.interactiveClients} clients x ${args.interactiveClicks} clicks per phase; fan-out 1 to ${args.fanoutRounds} rounds (within ${args.fanoutBudgetSec} s) of ${args.fanoutSubscribers.join('/')} subscribers; video ${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s ` +
     `(+1 short warm-up propagation per model); masks ${args.masksRounds} rounds (+3 warm-up)` +
     (args.only.has('memory') ? `; memory ${args.memoryFrames} frames within ${memoryBudgetSec} s` : '');
   report.loadAverages['end'] = loadAverage();

@@ -1,4 +1,4 @@
-// Figure 2: propagation over the tracking test video (60 frames, 320x240, two moving discs), both
+// Figure d: propagation over the tracking test video (60 frames, 320x240, two moving discs), both
 // discs clicked on frame 0, FORWARD from frame 0, per model (so per tracking path):
 //   graphql: the propagate mutation over HTTP, followed by a graphql-ws client subscribed to
 //            sessionEvents(sessionId, jobId, replay: true), timed to the COMPLETED event;
@@ -12,13 +12,13 @@ import path from 'node:path';
 import type { Client } from 'graphql-ws';
 import { encodeDiscsVideo, TWO_DISCS } from './lib/media.js';
 import { ADD_PROMPT, createProject, followJob, gql, PROPAGATE, START_SESSION, upload, wsClient, type BenchServer } from './lib/server.js';
-import { figure, pairedRatio, rotated, type Figure } from './lib/stats.js';
+import { budgetedRounds, figure, pairedRatio, rotated, type Figure } from './lib/stats.js';
 
 export interface VideoOptions {
   models: string[];
   /** Rounds always run... */
   rounds: number;
-  /** ...and more, up to maxRounds, while the figure has taken less than budgetSec. */
+  /** ...and more, up to maxRounds, while the rounds have taken less than budgetSec. */
   maxRounds: number;
   budgetSec: number;
   /** GraphQL propagations per model before the measured rounds. */
@@ -185,17 +185,13 @@ export async function runVideoBench(server: BenchServer, opts: VideoOptions): Pr
     // session's frame store (ffmpeg), loads the model's graphs and warms the JIT.
     for (let w = 0; w < opts.warmup; w++) for (const p of prepared) await runGql(p, WARMUP_FRAMES);
     const variants = ['gql', 'raw'] as const;
-    let rounds = 0;
-    for (let r = 0; r < opts.maxRounds; r++) {
-      const elapsed = (performance.now() - started) / 1000;
-      if (r >= opts.rounds && elapsed + elapsed / r > opts.budgetSec) break;
-      rounds++;
+    const rounds = await budgetedRounds({ max: opts.maxRounds, min: opts.rounds, budgetSec: opts.budgetSec }, async (r) => {
       for (const p of rotated(prepared, r)) {
         for (const variant of rotated(variants, r + prepared.indexOf(p))) {
           samples.get(p.model)![variant].push(variant === 'gql' ? await runGql(p) : await runRaw(p));
         }
       }
-    }
+    });
 
     const msPerFrame = (fps: number[]) => fps.map((f) => 1000 / f);
     return {

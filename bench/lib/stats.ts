@@ -17,6 +17,16 @@ export function figure(samples: readonly number[], unit: string): Figure {
   return { median, min: s[0]!, max: s[s.length - 1]!, n: s.length, unit };
 }
 
+/** The p-th percentile (0..100) of samples, linear between closest ranks (numpy's default). */
+export function percentile(samples: readonly number[], p: number): number {
+  const s = samples.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const pos = ((s.length - 1) * p) / 100;
+  const lo = Math.floor(pos);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
 /** A single observation (one run): median = min = max. */
 export function single(value: number, unit: string): Figure {
   return figure([value], unit);
@@ -66,3 +76,19 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs round(0), round(1), ... at most `max` times. Once `min` rounds are done (default 1), no new
+ * round starts if the rounds so far plus one more of their average length would pass budgetSec.
+ * Returns the number of rounds run.
+ */
+export async function budgetedRounds(opts: { max: number; min?: number; budgetSec?: number }, round: (r: number) => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  let r = 0;
+  for (; r < opts.max; r++) {
+    const elapsed = (performance.now() - t0) / 1000;
+    if (opts.budgetSec !== undefined && r >= Math.max(1, opts.min ?? 1) && elapsed + elapsed / r > opts.budgetSec) break;
+    await round(r);
+  }
+  return r;
+}

@@ -76,14 +76,14 @@ export interface DemoModel {
   files: Record<string, Uint8Array>;
 }
 
-function ioOf(io: GraphIO): ManifestIO {
+export function ioOf(io: GraphIO): ManifestIO {
   const copy = (r: GraphIO['inputs']) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { type: v.type, shape: [...v.shape] }]));
   return { inputs: copy(io.inputs), outputs: copy(io.outputs) };
 }
 
 /** JSON with 2-space indentation, arrays of numbers/strings kept on one line. */
-function formatJson(value: unknown): string {
+export function formatJson(value: unknown): string {
   return (
     JSON.stringify(value, null, 2).replace(/\[\n(?:\s+(?:-?[\d.e+-]+|"[^"\n]*"),?\n)+\s*\]/g, (m) =>
       JSON.stringify(JSON.parse(m)).replace(/,/g, ', '),
@@ -144,7 +144,7 @@ export function generateDemoModel(dir: string, family: DemoFamily = 'sam2', name
   return model;
 }
 
-function writeFiles(dir: string, files: Record<string, Uint8Array>): void {
+export function writeFiles(dir: string, files: Record<string, Uint8Array>): void {
   mkdirSync(dir, { recursive: true });
   for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), bytes);
 }
@@ -202,7 +202,7 @@ export function generateDemoGrounding(dir: string, name?: string): GroundingMode
 }
 
 /** The repository root: the nearest folder above this file holding package.json. */
-function repoRoot(): string {
+export function repoRoot(): string {
   let d = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(d, 'package.json'))) {
     const up = dirname(d);
@@ -212,17 +212,17 @@ function repoRoot(): string {
   return d;
 }
 
-function isMain(): boolean {
+export function isMain(url: string = import.meta.url): boolean {
   const arg = process.argv[1];
   if (!arg) return false;
   try {
-    return import.meta.url === pathToFileURL(realpathSync(arg)).href;
+    return url === pathToFileURL(realpathSync(arg)).href;
   } catch {
     return false;
   }
 }
 
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const dir = resolve(process.argv[2] ?? join(repoRoot(), 'models', 'demo'));
   const groundingDir = resolve(process.argv[3] ?? join(dirname(dir), DEMO_GROUNDING_NAME));
   const sizes = (files: Record<string, Uint8Array>) =>
