@@ -110,7 +110,7 @@ async function prepareModels(notes: string[]): Promise<{ dir: string; video: str
   return {
     dir,
     video,
-    bench: `${bench.dir} (${(bench.bytes / 2 ** 20).toFixed(1)} MiB, generator ${bench.hash}, ${bench.generated ? `generated in ${Math.round(bench.ms)} ms` : 'up to date, reused'})`,
+    bench: `${path.relative(PACKAGE_ROOT, bench.dir)} (${(bench.bytes / 2 ** 20).toFixed(1)} MiB, generator ${bench.hash}, ${bench.generated ? `generated in ${Math.round(bench.ms)} ms` : 'up to date, reused'})`,
     setup: `a temporary folder holding \`${BENCH_MODEL_NAME}\` (a copy of the benchmark model), \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
   };
 }
@@ -213,9 +213,9 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await encodeDiscsVideo(v, `${video}.part.mp4`);
       await rename(`${video}.part.mp4`, video);
-      report.setup['long video'] = `${video}, encoded in ${Math.round((performance.now() - t0) / 1000)} s (libx264 veryfast crf 12)`;
+      report.setup['long video'] = `${path.basename(video)} in the temp folder, encoded in ${Math.round((performance.now() - t0) / 1000)} s (libx264 veryfast crf 12)`;
     } else {
-      report.setup['long video'] = `${video} (reused from an earlier run; --fresh-video encodes it again)`;
+      report.setup['long video'] = `${path.basename(video)} in the temp folder (reused from an earlier run; --fresh-video encodes it again)`;
     }
     // What is left of the whole run's budget, less the child's start (database, upload, model) and end.
     memoryBudgetSec = args.memoryBudgetSec ?? Math.max(60, Math.round((deadline - performance.now()) / 1000 - 30));
