@@ -12,7 +12,7 @@ import { runAs } from '../support/auth.js';
 import { drawPicture, toPng } from '../support/draw.js';
 import { httpClient, wsClient } from '../support/gql.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { fixture, uploadFile } from '../support/tracking.js';
+import { fixture, uploadFile, waitFor } from '../support/tracking.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +36,7 @@ function apiKeyServer(limits: Record<string, string>) {
 }
 
 describe('per-key rate limits (AUTH_MODE=apikey)', () => {
-  const w = apiKeyServer({ RATE_LIMIT_PER_SEC: '2', RATE_LIMIT_BURST: '6', RATE_COST_INFERENCE: '6' });
+  const w = apiKeyServer({ RATE_LIMIT_PER_SEC: '0.25', RATE_LIMIT_BURST: '6', RATE_COST_INFERENCE: '6' });
 
   it('answers RATE_LIMITED with a retry-after once a key spends its bucket, and only that key', async () => {
     const k = await w.key(['read']);
@@ -85,18 +85,20 @@ describe('per-key caps, revocation, /metrics (AUTH_MODE=apikey)', () => {
     const sockets = [0, 1, 2].map(() => wsClient(w.srv.url, { authorization: `Bearer ${k}` }));
     const outcomes: unknown[] = [];
     const subscribe = (i: number) => sockets[i]!.subscribe({ query: 'subscription($s: ID!) { sessionEvents(sessionId: $s) { kind } }', variables: { s: session } }, { next: () => undefined, error: (e) => outcomes.push([i, e]), complete: () => undefined });
+    // Subscriptions the server holds, from /metrics: waits on the server, not on the clock.
+    const active = async () => Number(/^maskql_subscriptions_active (\d+)/m.exec(await (await fetch(`${w.srv.url}/metrics`, { headers: { authorization: `Bearer ${w.admin}` } })).text())?.[1]);
     try {
       const stop0 = subscribe(0);
       subscribe(1);
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor(async () => (await active()) === 2);
       subscribe(2);
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor(async () => outcomes.length > 0);
       expect(JSON.stringify(outcomes)).toMatch(/\[2,.*At most 2 subscriptions at once per key.*RESOURCE_EXHAUSTED/);
       stop0();
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor(async () => (await active()) === 1);
       outcomes.length = 0;
       subscribe(2);
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor(async () => (await active()) === 2);
       expect(outcomes).toEqual([]);
     } finally {
       await Promise.all(sockets.map((s) => s.dispose()));
