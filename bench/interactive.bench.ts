@@ -14,7 +14,7 @@ import type { Client } from 'graphql-ws';
 import { drawRgb, encodeDiscsVideo, PICTURE, PICTURE_SHAPES, pngOf, TWO_DISCS } from './lib/media.js';
 import { ADD_PROMPT, CANCEL_JOB, createProject, gql, PROPAGATE, START_SESSION, upload, wsClient, type BenchServer } from './lib/server.js';
 import { budgetedRounds, figure, percentile, rotated, type Figure } from './lib/stats.js';
-import { mulberry32 } from '../scripts/models/bench-sam2.js';
+import { mulberry32 } from '../scripts/models/prng.js';
 
 export interface InteractiveOptions {
   model: string;

@@ -23,6 +23,7 @@
  * Deterministic: a seeded PRNG (mulberry32) and fixed graph construction.
  */
 import { declareInputs, declareOutputs, encodeModel, Graph, type GraphIO } from './onnx-graph.js';
+import { mulberry32 } from './prng.js';
 
 export interface BenchModelConfig {
   /** Input side S (the image is resized to S x S). Image grid G = S / 16. */
@@ -74,18 +75,6 @@ export const TINY_BENCH_CONFIG: BenchModelConfig = {
 export const NUM_MASKS = 3;
 export const BENCH_MEAN = [0.485, 0.456, 0.406] as const;
 export const BENCH_STD = [0.229, 0.224, 0.225] as const;
-
-/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function benchIO(c: BenchModelConfig): { encoder: GraphIO; decoder: GraphIO } {
   const S = c.inputSize;

@@ -31,7 +31,7 @@ export function generatorHash(config: BenchModelConfig = BENCH_CONFIG): string {
   const h = createHash('sha256');
   h.update(`v${BENCH_GENERATOR_VERSION}\n${JSON.stringify(config)}\n`);
   // The compiled .js beside this file (dist/), or the .ts sources when run from them (vitest).
-  for (const f of ['bench-sam2', 'onnx-graph']) {
+  for (const f of ['bench-sam2', 'onnx-graph', 'prng']) {
     const js = fileURLToPath(new URL(`./${f}.js`, import.meta.url));
     h.update(readFileSync(existsSync(js) ? js : js.replace(/\.js$/, '.ts')));
   }

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../scripts/models/prng.js';
 import { binaryMaskFromRows, createBinaryMask } from '../../../src/engine/masks/binary-mask.js';
 import { iou, maskArea, maskBbox } from '../../../src/engine/masks/mask-stats.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('mask stats', () => {
   it('area counts foreground pixels', () => {
