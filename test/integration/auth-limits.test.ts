@@ -141,11 +141,11 @@ describe('npm run keys (the CLI)', () => {
       await expect(cli('create', '--name', 'bad', '--scopes', 'root')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Unknown scope "root"/) });
 
       // The CLI's database, served: its key opens it.
-      const served = await startTestServerOn(dataDir);
+      const served = await startTestServer({ dataDir, env: { AUTH_MODE: 'apikey' } });
       try {
         expect((await runAs('http', served.url, secret!, { query: '{ models { name } }' })).result).toBe('ok');
       } finally {
-        await served.app.dispose();
+        await served.stop();
       }
       expect((await cli('list')).stdout).toContain(id);
       expect((await cli('revoke', id)).stdout).toMatch(/REVOKED/);
@@ -154,12 +154,3 @@ describe('npm run keys (the CLI)', () => {
     }
   }, 60_000);
 });
-
-async function startTestServerOn(dataDir: string) {
-  const { loadConfig } = await import('../../src/config.js');
-  const { startApp } = await import('../../src/app.js');
-  const pino = (await import('pino')).default;
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, MODELS_DIR: inject('modelsDir'), ENGINE_DEVICE: 'cpu', AUTH_MODE: 'apikey' });
-  const app = await startApp(config, pino({ level: 'silent' }));
-  return { app, url: app.url };
-}

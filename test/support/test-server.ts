@@ -24,8 +24,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(opts: { db?: DatabaseKind; env?: Record<string, string> } = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-srv-'));
+/** `dataDir`: serve an existing data folder (its embedded database as it is; kept at stop). */
+export async function startTestServer(opts: { db?: DatabaseKind; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'maskql-srv-')));
   let dropDb: (() => Promise<void>) | undefined;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -40,7 +41,7 @@ export async function startTestServer(opts: { db?: DatabaseKind; env?: Record<st
     const { url, drop } = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
     env.DATABASE_URL = url;
     dropDb = drop;
-  } else {
+  } else if (!opts.dataDir) {
     await cp(inject('pgliteTemplate'), path.join(dataDir, 'db'), { recursive: true });
   }
   const config = loadConfig(env);
@@ -53,7 +54,7 @@ export async function startTestServer(opts: { db?: DatabaseKind; env?: Record<st
     stop: async () => {
       await app.dispose();
       await dropDb?.();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -24,7 +24,7 @@ const VERIFY_TTL_MS = 10_000;
 const TOUCH_EVERY_MS = 60_000;
 
 export class ApiKeyService {
-  private readonly verified = new LRUCache<string, { principal: Principal | null; expiresAt: number | null; row: Row | null }>({ max: 10_000, ttl: VERIFY_TTL_MS });
+  private readonly verified = new LRUCache<string, { principal: Principal | null; keyId: string | null; expiresAt: number | null }>({ max: 10_000, ttl: VERIFY_TTL_MS });
   private readonly touched = new Map<string, number>();
 
   constructor(private readonly prisma: Prisma) {}
@@ -76,14 +76,14 @@ export class ApiKeyService {
       const row = await this.prisma.apiKey.findUnique({ where: { hash } });
       const usable = row && !row.revokedAt;
       hit = {
-        row,
+        keyId: row?.id ?? null,
         expiresAt: row?.expiresAt?.getTime() ?? null,
         principal: usable ? { id: `api-key:${row.id}`, kind: 'api-key', scopes: row.scopes as Scope[], projects: row.projectIds.length ? row.projectIds : null } : null,
       };
       this.verified.set(hash, hit);
     }
     if (!hit.principal || (hit.expiresAt !== null && hit.expiresAt <= Date.now())) return null;
-    this.touch(hit.row!.id);
+    this.touch(hit.keyId!);
     return hit.principal;
   }
 
