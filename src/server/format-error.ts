@@ -25,7 +25,7 @@ export function formatError(production: boolean) {
       return { ...formatted, message: `Invalid input: ${problems.join('; ')}`, extensions: { ...ext, code, problems } };
     }
     // graphql-js words the token limit as a syntax error; it is a size limit.
-    const tokens = /^Syntax Error: Document contains more than (\d+) tokens/.exec(formatted.message);
+    const tokens = /^Syntax Error: Document contains more th(?:an|at) (\d+) tokens/.exec(formatted.message);
     if (tokens) return { message: `The document is too large: more than ${tokens[1]} tokens`, extensions: { ...ext, code: 'GRAPHQL_PARSE_FAILED', reason: 'TOO_MANY_TOKENS' } };
     // graphql-js stops coercing variables after 50 errors with an uncoded error.
     if (code === 'INTERNAL_SERVER_ERROR' && /^Too many errors processing variables/.test(formatted.message)) {
