@@ -63,7 +63,8 @@ export class BrowserGuard {
     const refuse = (res: Response, message: string) => res.status(403).json({ errors: [{ message, extensions: { code: 'FORBIDDEN' } }] });
     return [
       (req: Request, res: Response, next: NextFunction) => {
-        if (!this.hostAllowed(req.headers.host)) return void refuse(res, `Host ${JSON.stringify(req.headers.host ?? '')} is not this server; with AUTH_MODE=none only local names are served (ALLOWED_HOSTS adds more)`);
+        // /healthz stays open to probes that address the server by an IP or a service name.
+        if (req.path !== '/healthz' && !this.hostAllowed(req.headers.host)) return void refuse(res, `Host ${JSON.stringify(req.headers.host ?? '')} is not this server; with AUTH_MODE=none only local names are served (ALLOWED_HOSTS adds more)`);
         next();
       },
       cors({

@@ -70,7 +70,18 @@ export function startWsServer(opts: {
     // Host (AUTH_MODE=none) and Origin, as for any HTTP request: a foreign page gets 403.
     verifyClient: (info, done) => (opts.browser.upgradeAllowed(info.req) ? done(true) : done(false, 403, 'Forbidden')),
   });
-  wss.on('connection', (socket) => setMaxPayload(socket, small));
+  wss.on('connection', (socket) => {
+    setMaxPayload(socket, small);
+    // graphql-ws prints every socket error to stderr; an oversized frame is the client's fault
+    // (ws has already closed the socket with 1009): log it as such instead.
+    queueMicrotask(() => {
+      socket.removeAllListeners('error');
+      socket.on('error', (err) => {
+        log.info({ reason: err.message }, 'graphql-ws socket error');
+        if (socket.readyState === socket.OPEN) socket.close(1011, 'Internal server error');
+      });
+    });
+  });
   const principals = new SocketPrincipals(guard, config.ws.authRecheckMs, log);
   const revocations = opts.revocations[Symbol.asyncIterator]();
   void (async () => {
