@@ -99,7 +99,9 @@ export function startWsServer(opts: {
       return production ? hideSuggestions(formatted) : formatted;
     });
   const wsLog = wsOperationLog(log);
-  // Operations in flight per socket, with what releases their per-key subscription slot.
+  // Operations in flight per socket, with what releases their per-key subscription slot
+  // (RESERVED while the operation is still being checked).
+  const RESERVED = () => undefined;
   const active = new WeakMap<object, Map<string, () => void>>();
 
   const ws = useServer<Record<string, unknown> | undefined, { socket: WebSocket }>(
@@ -120,25 +122,35 @@ export function startWsServer(opts: {
         if (ops.size >= config.ws.maxSubscriptions) {
           return [exhausted(`At most ${config.ws.maxSubscriptions} operations at once on one connection`)];
         }
-        if (containsNul(payload)) return [nulError()];
+        // The slot is taken before anything asynchronous, so operations sent together are counted.
+        ops.set(id, RESERVED);
+        const refuse = (errors: readonly GraphQLError[]) => {
+          ops.delete(id);
+          return errors;
+        };
+        if (containsNul(payload)) return refuse([nulError()]);
         let document;
         try {
           document = parse(payload.query, { maxTokens: MAX_TOKENS });
         } catch (err) {
-          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
         }
         const errors = validate(schema, document, rules);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        if (errors.length) return refuse(errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
         // The caller as valid now: a revoked key or an expired token closes the socket instead.
         const principal = await principals.current(socket);
-        if (!principal) return [unauthenticated('Credentials no longer valid')];
+        if (!principal) return refuse([unauthenticated('Credentials no longer valid')]);
         const op = getOperationAST(document, payload.operationName);
         let release = () => {};
         try {
           if (op) gate.check(principal, document, op, payload.variables);
           if (op?.operation === 'subscription') release = guard.openSubscription(principal);
         } catch (err) {
-          return [err as GraphQLError];
+          return refuse([err as GraphQLError]);
+        }
+        if (ops.get(id) !== RESERVED) {
+          release(); // the socket closed while this operation was being checked
+          return [new GraphQLError('Connection closed', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         ops.set(id, release);
         metrics.subscriptions++;
@@ -159,7 +171,7 @@ export function startWsServer(opts: {
         wsLog.end(ctx.extra.socket, id);
         const ops = active.get(ctx.extra.socket);
         const release = ops?.get(id);
-        if (!release) return;
+        if (!release || release === RESERVED) return;
         release();
         ops!.delete(id);
         metrics.subscriptions--;
@@ -167,8 +179,12 @@ export function startWsServer(opts: {
       onClose: (ctx) => {
         principals.forget(ctx.extra.socket);
         const ops = active.get(ctx.extra.socket);
-        for (const release of ops?.values() ?? []) release();
-        metrics.subscriptions -= ops?.size ?? 0;
+        for (const release of ops?.values() ?? []) {
+          if (release === RESERVED) continue;
+          release();
+          metrics.subscriptions--;
+        }
+        ops?.clear();
         active.delete(ctx.extra.socket);
       },
     },
