@@ -45,7 +45,7 @@ export function createServices(parts: Parts) {
     segmentation: new SegmentationService(db.prisma, engine, media, config),
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
-    apiKeys: new ApiKeyService(db.prisma),
+    apiKeys: new ApiKeyService(db.prisma, pubsub),
     /** The stream of the sessionEvents subscription (checks the session exists first). */
     sessionEvents: async (sessionId: string, jobId: string | null, replay: boolean) => {
       const session = await sessions.row(sessionId);

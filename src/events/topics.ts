@@ -35,4 +35,6 @@ export type SessionEvent =
 export type Topics = {
   'session:events': [sessionId: string, payload: SessionEvent];
   'job:progress': [jobId: string, payload: JobSnapshot];
+  /** A key or subject that must lose access at once: open sockets holding it are closed. */
+  'auth:revoked': [payload: { principalId: string }];
 };

@@ -24,6 +24,9 @@ export function formatError(production: boolean) {
       delete ext.validationErrors;
       return { ...formatted, message: `Invalid input: ${problems.join('; ')}`, extensions: { ...ext, code, problems } };
     }
+    // graphql-js words the token limit as a syntax error; it is a size limit.
+    const tokens = /^Syntax Error: Document contains more th(?:an|at) (\d+) tokens/.exec(formatted.message);
+    if (tokens) return { message: `The document is too large: more than ${tokens[1]} tokens`, extensions: { ...ext, code: 'GRAPHQL_PARSE_FAILED', reason: 'TOO_MANY_TOKENS' } };
     // graphql-js stops coercing variables after 50 errors with an uncoded error.
     if (code === 'INTERNAL_SERVER_ERROR' && /^Too many errors processing variables/.test(formatted.message)) {
       return { ...formatted, extensions: { code: 'BAD_USER_INPUT' } };
@@ -33,4 +36,9 @@ export function formatError(production: boolean) {
     }
     return { ...formatted, extensions: { ...ext, code } };
   };
+}
+
+/** Production: no "Did you mean …?" in validation errors (they list the schema's field names), as Apollo's hideSchemaDetailsFromClientErrors does over HTTP. */
+export function hideSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  return { ...formatted, message: formatted.message.replace(/ ?Did you mean(.+?)\?$/, '') };
 }

@@ -31,7 +31,9 @@ export function sendError(res: Response, err: unknown, log: (err: unknown) => vo
     return;
   }
   if (parserError.type === 'entity.too.large') {
-    res.status(413).json({ errors: [{ message: 'Request body is larger than the limit (MEDIA_MAX_BYTES)', extensions: { code: 'BAD_USER_INPUT', reason: 'TOO_LARGE' } }] });
+    const limit = (err as { limit?: number }).limit;
+    res.set('Connection', 'close');
+    res.status(413).json({ errors: [{ message: `Request body is larger than the limit of ${limit} bytes (GRAPHQL_MAX_BODY_BYTES; base64 media up to MEDIA_MAX_BYTES needs the write scope)`, extensions: { code: 'BAD_USER_INPUT', reason: 'TOO_LARGE', maxBytes: limit } }] });
     return;
   }
   log(err);

@@ -1,6 +1,7 @@
 // API keys: create (the secret is returned once), list, revoke, and verify a presented secret.
 import { LRUCache } from 'lru-cache';
 import type { Prisma } from '../../db/database.js';
+import type { PubSub } from '../../events/pubsub.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
 import type { Principal } from '../../server/auth/principal.js';
 import { parseScopes, type Scope } from '../../server/auth/scopes.js';
@@ -27,7 +28,11 @@ export class ApiKeyService {
   private readonly verified = new LRUCache<string, { principal: Principal | null; keyId: string | null; expiresAt: number | null }>({ max: 10_000, ttl: VERIFY_TTL_MS });
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly prisma: Prisma) {}
+  /** `pubsub`: where revocations are announced (the server closes the sockets of a revoked key). */
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly pubsub?: PubSub,
+  ) {}
 
   async create(input: NewApiKey): Promise<{ apiKey: ApiKey; secret: string }> {
     const scopes = parseScopes(input.scopes);
@@ -64,7 +69,14 @@ export class ApiKeyService {
     if (!row) throw notFound('API key', id);
     const revoked = row.revokedAt ? row : await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
     this.verified.delete(row.hash);
+    this.pubsub?.publish('auth:revoked', { principalId: `api-key:${row.id}` });
     return toApiKey(revoked);
+  }
+
+  /** Principals revoked from now on, as announced on the PubSub. */
+  revocations(): AsyncIterable<{ principalId: string }> {
+    if (!this.pubsub) throw new Error('ApiKeyService has no PubSub to follow revocations on');
+    return this.pubsub.subscribe('auth:revoked');
   }
 
   /** The principal of a presented secret, or null when it is unknown, revoked or expired. */
@@ -78,7 +90,7 @@ export class ApiKeyService {
       hit = {
         keyId: row?.id ?? null,
         expiresAt: row?.expiresAt?.getTime() ?? null,
-        principal: usable ? { id: `api-key:${row.id}`, kind: 'api-key', scopes: row.scopes as Scope[], projects: row.projectIds.length ? row.projectIds : null } : null,
+        principal: usable ? { id: `api-key:${row.id}`, kind: 'api-key', scopes: row.scopes as Scope[], projects: row.projectIds.length ? row.projectIds : null, expiresAt: row.expiresAt?.getTime() ?? null } : null,
       };
       this.verified.set(hash, hit);
     }
