@@ -74,7 +74,8 @@ export class PreviousMaskTracker extends TrackerBase {
         const own = this.prompts.get(id, f);
         const p = prev.get(id);
         const lead = leadIns.get(id);
-        if (!own && lead?.has(f)) results.set(id, lead.get(f)!);
+        if (!this.prompts.frames(id).length) results.set(id, null); // prompts cleared: its old results are stale
+        else if (!own && lead?.has(f)) results.set(id, lead.get(f)!);
         else if (own) prompts.push(own);
         else if (p && p.area > 0) prompts.push(this.followPrompt(p));
         else results.set(id, null); // no mask yet, or lost
