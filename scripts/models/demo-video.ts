@@ -102,7 +102,7 @@ export const PRESENT_WEIGHT = 10;
 export const OVERLAP_WEIGHT = 2;
 export const SHARPNESS = 8;
 /** A present memory overlapping the object by more than this fraction of its mask locates it; else it is found by colour anywhere. */
-export const NEAR_OVERLAP = 0.05;
+export const NEAR_OVERLAP = 0.5;
 /** Tracking window around the prior: margin in 256-grid cells, plus this fraction of its size. */
 export const WINDOW_MARGIN = 16;
 export const WINDOW_GROWTH = 0.25;

@@ -29,6 +29,8 @@ const FRAMES = 48;
 /** Frames where the objects are clicked (object 1 on frame 0, object 2 on frame 24). */
 const PROMPTED = [0, 24];
 const MIN_IOU = 0.85;
+/** Up to 96 frames of two objects each, with lead-ins: generous, so that a loaded machine does not turn a test into a timeout. */
+const TIMEOUT_MS = 300_000;
 
 type Gql = ReturnType<typeof httpClient>;
 type Frame = Pick<FrameMasksFieldsFragment, 'frameIndex'> & { objects: { objectId: number; mask?: { rle: { size: number[]; counts: string }; area: number } | null }[] };
@@ -84,7 +86,7 @@ describe.each(databaseKinds())('video tracking as SAM 2 does it (%s)', (db) => {
     expect(up.status).toBe(201);
     expect(up.body.data.media.frameCount).toBe(FRAMES);
     videoId = up.body.data.media.id;
-  });
+  }, TIMEOUT_MS);
   afterAll(async () => {
     await srv?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -154,7 +156,7 @@ describe.each(databaseKinds())('video tracking as SAM 2 does it (%s)', (db) => {
         const frames = await propagate(sessionId, pass.input, pass.order);
         const worst = expectEveryObject(frames, `${model} ${pass.name}`);
         console.log(`${model} (${tracker}) ${pass.name}: worst per-frame IoU ${worst.toFixed(3)}`);
-      });
+      }, TIMEOUT_MS);
     }
 
     it(`${model} (${tracker}): a prompt answers every object from the stored results; a recomputed frame replaces its stored masks`, async () => {
@@ -178,6 +180,6 @@ describe.each(databaseKinds())('video tracking as SAM 2 does it (%s)', (db) => {
         expect(maskIou(f.objects[0].mask, 0, f.frameIndex), `object 1 on frame ${f.frameIndex}`).toBeGreaterThanOrEqual(MIN_IOU);
         expect(f.objects[1].mask, `object 2 on frame ${f.frameIndex}`).toBeNull();
       }
-    });
+    }, TIMEOUT_MS);
   }
 });
