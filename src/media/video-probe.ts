@@ -275,6 +275,8 @@ export interface ProbeVideoOptions {
   maxBytes?: number;
   /** Largest accepted width*height of one frame. */
   maxPixels?: number;
+  /** Largest accepted frame width or height. */
+  maxSide?: number;
   maxFrames?: number;
   maxDurationSec?: number;
   /**
@@ -447,6 +449,9 @@ export async function probeVideo(
   const swap = rotation === 90 || rotation === 270;
   const width = swap ? rawH : rawW;
   const height = swap ? rawW : rawH;
+  if (opts.maxSide !== undefined && (width > opts.maxSide || height > opts.maxSide)) {
+    throw new MediaError('TOO_MANY_PIXELS', `video frames are ${width}x${height}; the limit is ${opts.maxSide} pixels on each side (MEDIA_MAX_SIDE)`);
+  }
   if (opts.maxPixels !== undefined && width * height > opts.maxPixels) {
     throw new MediaError('TOO_MANY_PIXELS', `video frames are ${width}x${height}; the limit is ${opts.maxPixels} pixels`);
   }
