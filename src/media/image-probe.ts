@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { MediaError, trimReason } from './media-error.js';
+import { ACCEPTED_VIDEO } from './video-probe.js';
 
 /** Raster formats this server accepts (what the bundled libvips decodes). */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif';
@@ -164,7 +165,9 @@ function headerError(err: unknown, sniffed: SniffedFormat | undefined): MediaErr
 
 function unsupportedMessage(what: string | undefined): string {
   const accepted = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
-  return what ? `${what.toUpperCase()} images are not supported; use ${accepted}` : `not an image; expected ${accepted}`;
+  return what
+    ? `${what.toUpperCase()} images are not supported; use ${accepted}`
+    : `neither an image nor a video we read; images: ${accepted}; videos: ${ACCEPTED_VIDEO}`;
 }
 
 function acceptedFormat(meta: Metadata, sniffed: SniffedFormat | undefined): ImageFormat {

@@ -7,10 +7,10 @@ import type { ImageSource } from '../../engine/image-source.js';
 import type { ContentStore, PutResult } from '../../media/content-store.js';
 import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
 import { decodeFirstFrame } from '../../media/video-still.js';
-import { probeVideo, resolveFfmpeg, sniffVideoContainer, type FfmpegBins } from '../../media/video-probe.js';
+import { ACCEPTED_VIDEO, probeVideo, resolveFfmpeg, sniffRefusedVideo, sniffVideoContainer, type FfmpegBins } from '../../media/video-probe.js';
 import { probeImage } from '../../media/image-probe.js';
 import { resolveAllowedPath } from '../../media/server-path.js';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
 import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
@@ -134,14 +134,32 @@ export class MediaService {
 
   private async describeInput(req: AddMediaRequest): Promise<Described> {
     if (req.stream) {
-      const { head, all } = await peek(req.stream, 64);
-      const container = sniffVideoContainer(head);
-      if (container === undefined) return this.describeImage(await collect(all, this.limits.maxBytes));
-      const stored = await this.store.putStream(all, container === 'mp4' ? 'mp4' : 'mkv', { maxBytes: this.limits.videoMaxBytes, hold: true });
+      const { head, all } = await peek(req.stream, SNIFF_BYTES);
+      const ext = videoExt(head);
+      if (ext === undefined) return this.describeImage(await collect(all, this.limits.maxBytes));
+      const stored = await this.store.putStream(all, ext, { maxBytes: this.limits.videoMaxBytes, hold: true });
       return this.describeStoredVideo(stored);
     }
-    const bytes = await this.readInput(req);
-    return sniffVideoContainer(bytes.subarray(0, 64)) !== undefined ? this.describeVideo(bytes) : this.describeImage(bytes);
+    if (req.serverPath != null) return this.describeServerFile(req.serverPath);
+    const bytes = req.bytes ?? decodeBase64(req.base64!, 'input.base64', Math.max(this.limits.maxBytes, this.limits.videoMaxBytes));
+    return videoExt(bytes.subarray(0, SNIFF_BYTES)) !== undefined ? this.describeVideo(bytes) : this.describeImage(bytes);
+  }
+
+  /**
+   * A file on this server: its size and first bytes decide before anything is read; a video is
+   * streamed into the store (never whole in memory), an image is read only once it is known to
+   * be within MEDIA_MAX_BYTES (sharp decodes images from memory, as for every other upload).
+   */
+  private async describeServerFile(requested: string): Promise<Described> {
+    const file = await resolveAllowedPath(requested, this.limits.allowedRoots).catch(mapMediaError);
+    const { size, head } = await statAndHead(file, SNIFF_BYTES);
+    const ext = videoExt(head);
+    if (ext !== undefined) {
+      if (size > this.limits.videoMaxBytes) throw badInput(`Video is ${size} bytes; the limit is ${this.limits.videoMaxBytes} bytes (VIDEO_MAX_BYTES)`, { reason: 'TOO_LARGE' });
+      return this.describeStoredVideo(await this.store.putFile(file, ext, { maxBytes: this.limits.videoMaxBytes, hold: true }));
+    }
+    if (size > this.limits.maxBytes) throw badInput(`Image is ${size} bytes; the limit is ${this.limits.maxBytes} bytes (MEDIA_MAX_BYTES)`, { reason: 'TOO_LARGE' });
+    return this.describeImage(await readFile(file));
   }
 
   private async describeImage(bytes: Buffer): Promise<Described> {
@@ -155,7 +173,7 @@ export class MediaService {
   /** Videos are stored first (ffprobe reads files), then probed; a bad one is removed again. */
   private async describeVideo(bytes: Buffer): Promise<Described> {
     if (bytes.length > this.limits.videoMaxBytes) throw badInput(`Video is larger than ${this.limits.videoMaxBytes} bytes (VIDEO_MAX_BYTES)`, { reason: 'TOO_LARGE' });
-    return this.describeStoredVideo(await this.store.put(bytes, sniffVideoContainer(bytes.subarray(0, 64)) === 'mp4' ? 'mp4' : 'mkv', { hold: true }));
+    return this.describeStoredVideo(await this.store.put(bytes, videoExt(bytes.subarray(0, SNIFF_BYTES))!, { hold: true }));
   }
 
   private async describeStoredVideo(stored: PutResult): Promise<Described> {
@@ -191,15 +209,6 @@ export class MediaService {
   ffmpeg(): FfmpegBins {
     this.bins ??= resolveFfmpeg({ ffmpegPath: this.limits.ffmpegPath, ffprobePath: this.limits.ffprobePath, envPath: this.limits.envPath });
     return this.bins;
-  }
-
-  private async readInput(req: AddMediaRequest): Promise<Buffer> {
-    const max = Math.max(this.limits.maxBytes, this.limits.videoMaxBytes);
-    if (req.bytes) return req.bytes;
-    if (req.base64 != null) return decodeBase64(req.base64, 'input.base64', max);
-    const file = await resolveAllowedPath(req.serverPath!, this.limits.allowedRoots).catch(mapMediaError);
-    if ((await stat(file)).size > max) throw badInput(`File is larger than ${max} bytes`, { reason: 'TOO_LARGE' });
-    return readFile(file);
   }
 
   async get(id: string): Promise<Media> {
@@ -278,6 +287,33 @@ export class MediaService {
       height: media.height,
       pixels: async () => ({ kind: 'encoded', bytes: await this.readBytes(media) }),
     };
+  }
+}
+
+/** Enough of a file's start to tell its container (MPEG-TS needs its second sync byte at 188). */
+const SNIFF_BYTES = 192;
+
+/**
+ * The store extension of an accepted video container, undefined for anything that should be
+ * read as an image; a recognised video container we do not accept is refused by name.
+ */
+function videoExt(head: Buffer): 'mp4' | 'mkv' | undefined {
+  const refused = sniffRefusedVideo(head);
+  if (refused) throw badInput(`${refused} videos are not supported; accepted video containers: ${ACCEPTED_VIDEO}`, { reason: 'UNSUPPORTED_MEDIA' });
+  const container = sniffVideoContainer(head);
+  return container === undefined ? undefined : container === 'mp4' ? 'mp4' : 'mkv';
+}
+
+/** A file's size and first bytes, read before anything else. */
+async function statAndHead(file: string, n: number): Promise<{ size: number; head: Buffer }> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return { size, head: buf.subarray(0, bytesRead) };
+  } finally {
+    await fh.close();
   }
 }
 
