@@ -84,23 +84,23 @@ export class MediaService {
         await this.store.restore(d.storagePath, d.hold);
         await this.store.restore(thumb.relPath, thumb.hold);
         return tx.media.create({
-        data: {
-          id: randomUUID(),
-          projectId: req.projectId,
-          kind: d.kind,
-          filename: req.filename ?? null,
-          label: req.label ?? null,
-          format: d.format,
-          sha256: d.sha256,
-          storagePath: d.storagePath,
-          thumbnailPath,
-          byteSize: d.size,
-          width: d.width,
-          height: d.height,
-          frameCount: d.frameCount ?? null,
-          fps: d.fps ?? null,
-          durationSec: d.durationSec ?? null,
-        },
+          data: {
+            id: randomUUID(),
+            projectId: req.projectId,
+            kind: d.kind,
+            filename: req.filename ?? null,
+            label: req.label ?? null,
+            format: d.format,
+            sha256: d.sha256,
+            storagePath: d.storagePath,
+            thumbnailPath,
+            byteSize: d.size,
+            width: d.width,
+            height: d.height,
+            frameCount: d.frameCount ?? null,
+            fps: d.fps ?? null,
+            durationSec: d.durationSec ?? null,
+          },
         });
       });
       return { media: media as Media, deduplicated: seen > 0 };
