@@ -33,6 +33,7 @@ const schema = z.object({
   INFERENCE_TIMEOUT_MS: int(60_000, 100),
   MEDIA_MAX_BYTES: int(50 * 1024 * 1024, 1),
   MEDIA_MAX_PIXELS: int(60_000_000, 1),
+  MEDIA_MAX_SIDE: int(16_384, 1),
   VIDEO_MAX_BYTES: int(1024 * 1024 * 1024, 1),
   VIDEO_MAX_FRAMES: int(20_000, 1),
   MEDIA_ALLOWED_ROOTS: list,
@@ -91,6 +92,8 @@ export interface Config {
   media: {
     maxBytes: number;
     maxPixels: number;
+    /** Largest accepted width or height of an image or video frame. */
+    maxSide: number;
     videoMaxBytes: number;
     videoMaxFrames: number;
     allowedRoots: string[];
@@ -158,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     media: {
       maxBytes: e.MEDIA_MAX_BYTES,
       maxPixels: e.MEDIA_MAX_PIXELS,
+      maxSide: e.MEDIA_MAX_SIDE,
       videoMaxBytes: e.VIDEO_MAX_BYTES,
       videoMaxFrames: e.VIDEO_MAX_FRAMES,
       allowedRoots: e.MEDIA_ALLOWED_ROOTS.map((r) => path.resolve(r)),

@@ -1,5 +1,6 @@
 // Every error a client sees has extensions.code; internal messages are hidden in production.
 import type { GraphQLFormattedError } from 'graphql';
+import { databaseFailureError } from '../db/db-errors.js';
 
 interface ValidationIssue {
   property: string;
@@ -15,9 +16,12 @@ function flatten(issues: ValidationIssue[], prefix: string): string[] {
 }
 
 export function formatError(production: boolean) {
-  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
+  return (formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError => {
     const ext = { ...(formatted.extensions ?? {}) } as Record<string, unknown>;
     const code = typeof ext.code === 'string' ? ext.code : 'INTERNAL_SERVER_ERROR';
+    // A full disk under the database or a database that is down: coded and retryable, not a bug.
+    const db = code === 'INTERNAL_SERVER_ERROR' ? databaseFailureError(error) : undefined;
+    if (db) return { message: db.message, locations: formatted.locations, path: formatted.path, extensions: db.extensions };
     delete ext.stacktrace;
     if (Array.isArray(ext.validationErrors)) {
       const problems = flatten(ext.validationErrors as ValidationIssue[], 'input');

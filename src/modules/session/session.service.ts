@@ -113,6 +113,7 @@ export class SessionService {
     const session = await this.row(args.sessionId);
     const total = await this.totalFrames(session);
     const to = args.toFrame ?? total - 1;
+    if (args.fromFrame > to && to >= 0) throw badInput(`Frame range ${args.fromFrame}..${to} is reversed: fromFrame must not be after toFrame`, { field: 'fromFrame' });
     if (args.fromFrame < 0 || to >= total || args.fromFrame > to) {
       throw badInput(`Frame range ${args.fromFrame}..${to} is outside 0..${total - 1}`, { field: 'fromFrame' });
     }
