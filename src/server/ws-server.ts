@@ -95,7 +95,7 @@ export function startWsServer(opts: {
       const json = e.toJSON();
       // Variables that do not coerce are the client's mistake, as Apollo says over HTTP.
       const badVariable = !json.extensions?.code && e.nodes?.length === 1 && e.nodes[0]!.kind === Kind.VARIABLE_DEFINITION;
-      const formatted = format(badVariable ? { ...json, extensions: { ...json.extensions, code: 'BAD_USER_INPUT' } } : json);
+      const formatted = format(badVariable ? { ...json, extensions: { ...json.extensions, code: 'BAD_USER_INPUT' } } : json, e.originalError ?? e);
       return production ? hideSuggestions(formatted) : formatted;
     });
   const wsLog = wsOperationLog(log);
