@@ -13,7 +13,7 @@ import { FrameStore } from './media/video-frames.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { createSchema } from './server/schema.js';
 import { startHttpServer, type HttpServer } from './server/http-server.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type Services } from './modules/services.js';
 
 export interface App {
   config: Config;

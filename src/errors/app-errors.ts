@@ -42,6 +42,4 @@ export const modelUnavailable = (message: string, details?: ErrorDetails) =>
 export const inferenceFailed = (message: string, details?: ErrorDetails) =>
   new AppError('INFERENCE_FAILED', message, { retryable: true, ...details });
 
-export function isAppError(err: unknown): err is AppError {
-  return err instanceof AppError;
-}
+export const forbidden = (message: string) => new AppError('FORBIDDEN', message, { http: { status: 403 } });

@@ -1,7 +1,7 @@
 // Plain HTTP routes beside /graphql: /healthz, the raw upload route, and thumbnails.
 import express, { type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 import { badInput } from '../errors/app-errors.js';
 import { mediaView } from '../modules/media/media.view.js';
 import { databaseFailureError } from '../db/db-errors.js';

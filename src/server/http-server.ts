@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Prisma } from '../db/database.js';
 import { createLoaders } from '../db/loaders.js';
-import type { Services } from '../services.js';
-import type { Context } from './context.js';
+import type { Services } from '../modules/services.js';
+import type { Context } from '../modules/common/context.js';
 import { formatError } from './format-error.js';
 import { Metrics, operationLabel } from './metrics.js';
 import { queryLimitRules } from './query-limits.js';
@@ -25,7 +25,7 @@ import { startWsServer } from './ws-server.js';
 import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
-import type { Principal } from './auth/principal.js';
+import type { Principal } from '../modules/auth/principal.js';
 import { requestIds, requestLogPlugin } from './request-log.js';
 
 export interface HttpServer {

@@ -4,7 +4,7 @@ import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
 import { rootFieldNames } from './auth/root-fields.js';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 
 /**
  * The `operation` label: the root field an operation runs (a bounded set: the schema's), not the

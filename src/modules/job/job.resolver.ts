@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { JobSnapshot } from '../../events/topics.js';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { CancelJobInput, JobListArgs } from './job.input.js';
 import { toJob } from './job.mapper.js';
 import { Job, JobConnection, JobPayload } from './job.type.js';

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import type { SessionEvent as SessionEventPayload } from '../../events/topics.js';
 import { toJob } from '../job/job.mapper.js';
 import { Job } from '../job/job.type.js';

@@ -1,7 +1,7 @@
 // Per-principal token buckets. AUTH_MODE=none has no keys to limit, so it is not limited.
 import type { Config } from '../../config.js';
 import { rateLimited } from './auth-errors.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../../modules/auth/principal.js';
 import { TokenBucket } from './token-bucket.js';
 
 export class RateLimiter {

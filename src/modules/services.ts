@@ -1,22 +1,22 @@
 // The service graph, built once at boot from the long-lived parts.
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
-import type { Database } from './db/database.js';
-import type { Engine } from './engine/engine.js';
-import type { PubSub } from './events/pubsub.js';
-import { JobRunner } from './jobs/job-runner.js';
-import type { ContentStore } from './media/content-store.js';
-import { ApiKeyService } from './modules/api-key/api-key.service.js';
-import { JobService } from './modules/job/job.service.js';
-import { MediaService } from './modules/media/media.service.js';
-import { ModelService } from './modules/model/model.service.js';
-import { ProjectService } from './modules/project/project.service.js';
-import { SegmentationService } from './modules/segmentation/segmentation.service.js';
-import { batchSegmentationJob } from './modules/segmentation/batch-segmentation.job.js';
-import { propagationJob } from './modules/session/propagation.job.js';
-import { sessionEventStream } from './modules/session/session-events.js';
-import { SessionService } from './modules/session/session.service.js';
-import { SystemService } from './modules/system/system.service.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { Engine } from '../engine/engine.js';
+import type { PubSub } from '../events/pubsub.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import type { ContentStore } from '../media/content-store.js';
+import { ApiKeyService } from './api-key/api-key.service.js';
+import { JobService } from './job/job.service.js';
+import { MediaService } from './media/media.service.js';
+import { ModelService } from './model/model.service.js';
+import { ProjectService } from './project/project.service.js';
+import { SegmentationService } from './segmentation/segmentation.service.js';
+import { batchSegmentationJob } from './segmentation/batch-segmentation.job.js';
+import { propagationJob } from './session/propagation.job.js';
+import { sessionEventStream } from './session/session-events.js';
+import { SessionService } from './session/session.service.js';
+import { SystemService } from './system/system.service.js';
 
 export interface Parts {
   config: Config;
