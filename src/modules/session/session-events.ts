@@ -67,7 +67,7 @@ function toObject(r: FrameMaskRow) {
     objectId: r.objectId,
     mask:
       r.area > 0
-        ? { rle: { size: [r.height, r.width] as [number, number], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH] as [number, number, number, number], area: r.area, score: r.score, lowRes: new Float32Array(0) }
+        ? { rle: { size: [r.height, r.width] as [number, number], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH] as [number, number, number, number], area: r.area, score: r.score }
         : null,
   };
 }

@@ -11,7 +11,7 @@ import type { ObjectPrompt } from '../../engine/image-source.js';
 import { createTracker } from '../../engine/tracking/create-tracker.js';
 import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from '../../engine/tracking/tracker.js';
 import type { PubSub } from '../../events/pubsub.js';
-import type { JobSnapshot } from '../../events/topics.js';
+import type { FramePayload, JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import { isTerminal } from '../../jobs/job-runner.js';
 import { FrameStore } from '../../media/video-frames.js';
@@ -26,7 +26,7 @@ import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js
 import { DETECT_DEFAULTS } from '../../engine/engine.js';
 import { replaceFrame, upsertFrameMasks } from './frame-mask-upsert.js';
 import { LiveSession } from './live-session.js';
-import { rowsToFrames, toFrameMasks, toRows } from './mask-rows.js';
+import { rowsToFrames, toFrameMasks, toFramePayload, toRows } from './mask-rows.js';
 import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, SessionListArgs } from './session.input.js';
 import { PropagationDirection, SessionStatus, type FrameMasks } from './session.type.js';
 
@@ -461,10 +461,10 @@ export class SessionService {
    * Stores a propagated frame (replacing what the frame held, the job's framesDone with it) and
    * publishes it, in that order: a reader never misses a frame, and reads what was published.
    */
-  async recordFrame(sessionId: string, jobId: string, frame: Parameters<typeof toRows>[2], media: Media, framesDone: number): Promise<void> {
+  async recordFrame(sessionId: string, jobId: string, frame: FrameResult, media: Media, framesDone: number): Promise<void> {
     // One statement, atomic by itself: no transaction around it.
     await replaceFrame(this.prisma, sessionId, frame.frameIndex, toRows(sessionId, jobId, frame, media.width, media.height), { id: jobId, framesDone });
-    this.pubsub.publish('session:events', sessionId, { kind: 'FRAME', sessionId, jobId, frame });
+    this.pubsub.publish('session:events', sessionId, { kind: 'FRAME', sessionId, jobId, frame: toFramePayload(frame) });
   }
 
   mediaOf(session: SessionRow): Promise<Media> {
@@ -482,7 +482,7 @@ export class SessionService {
 }
 
 /** A frame result reduced to some objects (the ones a prompt changed). */
-function only(frame: FrameResult, objectIds: number[]): FrameResult {
+function only(frame: FramePayload, objectIds: number[]): FramePayload {
   return { frameIndex: frame.frameIndex, objects: frame.objects.filter((o) => objectIds.includes(o.objectId)) };
 }
 
