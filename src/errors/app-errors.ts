@@ -1,17 +1,24 @@
 // Client-facing errors: GraphQLError subclasses with a stable extensions.code (DESIGN.md §3).
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'RATE_LIMITED'
-  | 'MODEL_UNAVAILABLE'
-  | 'RESOURCE_EXHAUSTED'
-  | 'INFERENCE_FAILED'
-  | 'CONFLICT'
-  | 'INTERNAL_SERVER_ERROR';
+/** The one list of codes a client can see (extensions.code, JobError.code); the schema's ErrorCode enum. */
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'MODEL_UNAVAILABLE',
+  'RESOURCE_EXHAUSTED',
+  'INFERENCE_FAILED',
+  'CONFLICT',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code);
+}
 
 export interface ErrorDetails {
   retryable?: boolean;

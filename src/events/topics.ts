@@ -19,6 +19,7 @@ export interface JobSnapshot {
   rate: number | null;
   etaSec: number | null;
   errorCode: string | null;
+  errorReason: string | null;
   errorMessage: string | null;
   errorRetryable: boolean | null;
   errorHint: string | null;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Prisma } from '../db/database.js';
 import type { PubSub } from '../events/pubsub.js';
 import type { JobSnapshot } from '../events/topics.js';
-import type { JobHandler, JobOutcome, JobProgress } from './job-handler.js';
+import type { JobError, JobHandler, JobOutcome, JobProgress } from './job-handler.js';
 
 type Kind = JobSnapshot['kind'];
 
@@ -34,6 +34,8 @@ export class JobRunner {
     private readonly pubsub: PubSub,
     private readonly log: Logger,
     concurrency: number,
+    /** The one error translation (modules/common/client-errors), for handlers that throw. */
+    private readonly errorOf: (err: unknown) => JobError,
   ) {
     this.queue = new PQueue({ concurrency });
   }
@@ -95,7 +97,8 @@ export class JobRunner {
       data: {
         status: 'FAILED',
         finishedAt: new Date(),
-        errorCode: 'INTERRUPTED',
+        errorCode: 'INTERNAL_SERVER_ERROR',
+        errorReason: 'INTERRUPTED',
         errorMessage: 'The server stopped while this job was running',
         errorRetryable: true,
         errorHint: 'Start it again; the frames it stored are kept.',
@@ -150,7 +153,7 @@ export class JobRunner {
     } catch (err) {
       outcome = controller.signal.aborted
         ? { status: 'CANCELLED' }
-        : { status: 'FAILED', error: { code: 'INTERNAL', message: (err as Error).message, retryable: true } };
+        : { status: 'FAILED', error: this.errorOf(err) };
       if (outcome.status === 'FAILED') this.log.error({ err, jobId }, 'job failed unexpectedly');
     } finally {
       this.running.delete(jobId);
@@ -213,6 +216,7 @@ function finalFields(outcome: JobOutcome, job: JobSnapshot) {
         finishedAt,
         etaSec: null,
         errorCode: outcome.error.code,
+        errorReason: outcome.error.reason ?? null,
         errorMessage: outcome.error.message,
         errorRetryable: outcome.error.retryable,
         errorHint: outcome.error.hint ?? null,

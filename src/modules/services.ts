@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine.js';
 import type { PubSub } from '../events/pubsub.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import type { ContentStore } from '../media/content-store.js';
+import { toJobError } from './common/client-errors.js';
 import { ApiKeyService } from './api-key/api-key.service.js';
 import { JobService } from './job/job.service.js';
 import { MediaService } from './media/media.service.js';
@@ -31,7 +32,7 @@ export interface Parts {
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
   const media = new MediaService(db.prisma, store, config.media);
-  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency);
+  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err));
   const sessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));

@@ -15,7 +15,6 @@ import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
 import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
 import { decodeBase64 } from './base64.js';
-import { mapMediaError } from './media-errors.js';
 import { MediaKind, type Media } from './media.type.js';
 import { FILENAME_MAX, LABEL_MAX } from './media.input.js';
 
@@ -108,7 +107,7 @@ export class MediaService {
       // Nothing half-written: files this call stored go if no row refers to them.
       if (described) await this.releaseFiles([{ storagePath: described.storagePath, thumbnailPath }]);
       if ((err as { code?: string }).code === 'P2003') throw notFound('Project', req.projectId);
-      return mapMediaError(err);
+      throw err;
     } finally {
       await this.store.drop(described?.hold);
       await this.store.drop(thumbnailHold);
@@ -151,7 +150,7 @@ export class MediaService {
    * be within MEDIA_MAX_BYTES (sharp decodes images from memory, as for every other upload).
    */
   private async describeServerFile(requested: string): Promise<Described> {
-    const file = await resolveAllowedPath(requested, this.limits.allowedRoots).catch(mapMediaError);
+    const file = await resolveAllowedPath(requested, this.limits.allowedRoots);
     const { size, head } = await statAndHead(file, SNIFF_BYTES);
     const ext = videoExt(head);
     if (ext !== undefined) {

@@ -6,9 +6,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { ImageSource } from '../../engine/image-source.js';
 import { probeImage } from '../../media/image-probe.js';
 import { decodeBase64 } from '../media/base64.js';
-import { mapMediaError } from '../media/media-errors.js';
 import type { MediaService } from '../media/media.service.js';
-import { mapEngineError } from '../model/engine-errors.js';
 import { toPixelPrompts } from './prompt-validation.js';
 import { DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObject } from '../../engine/engine.js';
 import { EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/everything.js';
@@ -64,8 +62,7 @@ export class SegmentationService {
       maxPoints: this.config.limits.maxPointsPerObject,
     });
     const result = await this.engine
-      .segment({ model: this.modelName(input.model), image, objects, multimask: input.multimask, threshold: input.threshold, polygons: input.polygons, detect })
-      .catch(mapEngineError);
+      .segment({ model: this.modelName(input.model), image, objects, multimask: input.multimask, threshold: input.threshold, polygons: input.polygons, detect });
     return {
       model: result.model,
       width: result.width,
@@ -92,8 +89,7 @@ export class SegmentationService {
         threshold: 0,
         polygons: input.polygons,
         detect: this.detectOptions(input.detectionThreshold),
-      })
-      .catch(mapEngineError);
+      });
     return {
       model: result.model,
       width: result.width,
@@ -107,7 +103,7 @@ export class SegmentationService {
   async segmentEverything(input: SegmentEverythingInput): Promise<SegmentEverythingPayload> {
     const options = everythingOptions(input);
     const image = await this.imageOf(input);
-    const r = await this.engine.segmentEverything({ model: this.modelName(input.model), image, options, polygons: input.polygons }).catch(mapEngineError);
+    const r = await this.engine.segmentEverything({ model: this.modelName(input.model), image, options, polygons: input.polygons });
     return { model: this.modelName(input.model), width: image.width, height: image.height, masks: r.masks.map(toMask), candidates: r.candidates, cacheHit: r.cacheHit, timings: r.timings };
   }
 
@@ -115,7 +111,7 @@ export class SegmentationService {
   async startBatch(input: StartBatchSegmentationInput, jobs: JobRunner, projectExists: (id: string) => Promise<unknown>): Promise<JobSnapshot> {
     const options = everythingOptions(input);
     await projectExists(input.projectId);
-    const model = await this.engine.model(this.modelName(input.model)).catch(mapEngineError);
+    const model = await this.engine.model(this.modelName(input.model));
     const params: BatchSegmentationParams = { projectId: input.projectId, model: model.name, options };
     return jobs.submit({ kind: 'BATCH_SEGMENTATION', projectId: input.projectId, params, device: model.device });
   }
@@ -141,7 +137,7 @@ export class SegmentationService {
     if (given !== 1) throw badInput('Give exactly one of mediaId and imageBase64', { field: 'input' });
     if (input.mediaId != null) return this.media.imageSource(await this.media.get(input.mediaId));
     const bytes = decodeBase64(input.imageBase64!, 'input.imageBase64', this.config.media.maxBytes);
-    const info = await probeImage(bytes, { maxBytes: this.config.media.maxBytes, maxPixels: this.config.media.maxPixels, maxSide: this.config.media.maxSide }).catch(mapMediaError);
+    const info = await probeImage(bytes, { maxBytes: this.config.media.maxBytes, maxPixels: this.config.media.maxPixels, maxSide: this.config.media.maxSide });
     return {
       key: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
       width: info.width,

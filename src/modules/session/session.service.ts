@@ -18,10 +18,8 @@ import { FrameStore } from '../../media/video-frames.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
 import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
-import { mapMediaError } from '../media/media-errors.js';
 import type { MediaService } from '../media/media.service.js';
 import { MediaKind, type Media } from '../media/media.type.js';
-import { mapEngineError } from '../model/engine-errors.js';
 import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
 import { DETECT_DEFAULTS } from '../../engine/engine.js';
 import { replaceFrame, upsertFrameMasks } from './frame-mask-upsert.js';
@@ -135,7 +133,7 @@ export class SessionService {
   async start(mediaId: string, model?: string | null, ownerId: string | null = null): Promise<SessionRow> {
     const media = await this.media.get(mediaId);
     const modelName = model ?? this.config.models.defaultModel;
-    await this.engine.model(modelName).catch(mapEngineError);
+    await this.engine.model(modelName);
     this.ensureCapacity(ownerId);
     const session = await this.prisma.session.create({ data: { mediaId: media.id, modelName, ownerId } });
     try {
@@ -208,7 +206,7 @@ export class SessionService {
 
   private async build(session: SessionRow): Promise<LiveSession> {
     const media = await this.media.get(session.mediaId);
-    const model = await this.engine.model(session.modelName).catch(mapEngineError);
+    const model = await this.engine.model(session.modelName);
     const { source, store } = await this.frameSource(session.id, media);
     const tracker = createTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
     const live = new LiveSession(session.id, session.modelName, tracker, source, store, session.ownerId);
@@ -220,7 +218,7 @@ export class SessionService {
       if (prompts.length) this.log.info({ sessionId: session.id, prompts: prompts.length }, 'session rebuilt from its prompts');
     } catch (err) {
       await live.dispose();
-      throw err instanceof Error && 'code' in err ? mapEngineError(err) : err;
+      throw err;
     }
     this.live.set(session.id, live);
     return live;
@@ -254,7 +252,7 @@ export class SessionService {
           width: media.width,
           height: media.height,
           pixels: async () => {
-            const f = await store.getFrame(i).catch(mapMediaError);
+            const f = await store.getFrame(i);
             return { kind: 'raw', data: f.data, width: f.width, height: f.height, channels: 3 };
           },
         }),
@@ -316,7 +314,7 @@ export class SessionService {
       }
       let result;
       try {
-        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, input.clearExisting).catch(mapEngineError);
+        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, input.clearExisting);
       } catch (err) {
         if (created) live.tracker.removeObject(objectId);
         throw err;
@@ -346,10 +344,9 @@ export class SessionService {
       throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
     }
     const media = await this.media.get(session.mediaId);
-    const model = await this.engine.model(session.modelName).catch(mapEngineError);
+    const model = await this.engine.model(session.modelName);
     const [found] = await this.engine
-      .detect(model, live.video.frame(input.frameIndex), [text], { ...DETECT_DEFAULTS, threshold: input.detectionThreshold })
-      .catch(mapEngineError);
+      .detect(model, live.video.frame(input.frameIndex), [text], { ...DETECT_DEFAULTS, threshold: input.detectionThreshold });
     return live.exclusive(async () => {
       const objectIds: number[] = [];
       let result = { frameIndex: input.frameIndex, objects: [] } as Parameters<typeof toFrameMasks>[0];
@@ -357,7 +354,7 @@ export class SessionService {
         const s = await this.prisma.session.update({ where: { id: session.id }, data: { nextObjectId: { increment: 1 } } });
         const objectId = s.nextObjectId - 1;
         const prompt = { points: [], box: d.box };
-        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, false).catch(mapEngineError);
+        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, false);
         await this.prisma.$transaction([
           this.prisma.trackedObject.create({ data: { sessionId: session.id, objectId, label: text } }),
           this.prisma.prompt.create({ data: { sessionId: session.id, objectId, frameIndex: input.frameIndex, points: [], box: d.box, text } }),
@@ -441,7 +438,7 @@ export class SessionService {
     const params: PropagationParams = { direction: input.direction, startFrame, maxFrames: input.maxFrames ?? null };
     const framesTotal = plannedFrameOrder(live.totalFrames, params).length;
     const media = await this.media.get(session.mediaId);
-    const model = await this.engine.model(session.modelName).catch(mapEngineError);
+    const model = await this.engine.model(session.modelName);
     const job = await this.jobs.submit({ kind: 'PROPAGATION', sessionId: session.id, projectId: media.projectId, params, framesTotal, device: model.device });
     live.activeJobId = job.id;
     return job;
