@@ -25,6 +25,8 @@ import { AuthGuard } from './auth/auth-guard.js';
 import { wsAuthorization } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
 import { requestIds, requestLogPlugin, wsOperationLog } from './request-log.js';
+import { webAppRoutes } from './web-app.js';
+import { mediaFrameRoute } from './media-frame-route.js';
 
 export interface HttpServer {
   url: string;
@@ -132,7 +134,7 @@ export async function startHttpServer(opts: {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       requestLogPlugin<Context>(),
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ApolloServerPluginLandingPageDisabled(), // GraphiQL, from our own files, is the landing page (web-app.ts)
       {
         async serverWillStart() {
           return { async drainServer() { await ws.dispose(); } };
@@ -175,6 +177,7 @@ export async function startHttpServer(opts: {
     }
   });
   app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
+  app.use(webAppRoutes({ graphiql: !production }), mediaFrameRoute(services, guard, routeLog));
   app.use(
     '/graphql',
     // Base64 bodies up to MEDIA_MAX_BYTES; larger videos go through POST /upload or serverPath.
