@@ -182,3 +182,8 @@ function authConfig(e: z.output<typeof schema>): AuthConfig {
   const publicKey = e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n');
   return { mode: 'jwt', secret: e.JWT_SECRET, publicKey, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE };
 }
+
+/** The command-line client's server and key (src/cli): flags win over MASKQL_URL and MASKQL_KEY. */
+export function cliEnv(env: Record<string, string | undefined> = process.env): { url: string; key?: string } {
+  return { url: env.MASKQL_URL || 'http://127.0.0.1:4000', key: env.MASKQL_KEY || undefined };
+}
