@@ -1,7 +1,7 @@
 // The web app on an image, in a real Chromium against the real server: upload by the page's
 // file input, a click on a drawn shape gives an overlay where the shape is (read from the
 // screenshot's pixels), a negative click and a phrase, multimask choices, segment-everything.
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -33,12 +33,18 @@ describe('web app: images', () => {
   const stage = () => page.getByTestId('stage');
   const idle = () => page.waitForSelector('main[data-ready="1"][data-busy="0"]');
 
-  it('uploads through the page (with progress) and shows the thumbnail', async () => {
+  it('uploads a file dropped on the page (with progress) and shows its thumbnail', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'maskql-web-'));
     const file = path.join(dir, 'shapes.png');
     await writeFile(file, await toPng(picture));
     await page.goto(`${srv.url}/#/p/${projectId}`);
-    await page.getByTestId('file-input').setInputFiles(file);
+    // Dropped on the page, as a person would from a file manager.
+    const dropped = await page.evaluateHandle((b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'shapes.png', { type: 'image/png' }));
+      return dt;
+    }, (await readFile(file)).toString('base64'));
+    await page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer: dropped });
     await page.waitForSelector('[data-testid=uploads] [role=progressbar][aria-valuenow="100"]');
     const link = page.getByTestId('media-link');
     await link.waitFor();

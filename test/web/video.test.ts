@@ -50,7 +50,7 @@ describe('web app: videos', () => {
       new MutationObserver(() => seen.push(Number(el.getAttribute('data-done-frames')))).observe(el, { attributes: true, attributeFilter: ['data-done-frames'] });
     });
     await page.getByTestId('propagate-forward').click();
-    await page.waitForSelector('[data-testid=job-status][data-status=COMPLETED]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=job-status][data-status=COMPLETED]', { timeout: 120_000 });
     await page.waitForSelector(`[data-testid=timeline][data-done-frames="${N}"]`);
     const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
     const between = new Set(seen.filter((n) => n > 1 && n < N));
@@ -63,8 +63,11 @@ describe('web app: videos', () => {
       await seek(f);
       expect(iou(await overlayPixels(page, `video-frame${f}`, W, H), discMask(0, f))).toBeGreaterThan(0.7);
     }
-    await shoot(page, 'video-page');
-  });
+    // The README's picture of the page.
+    await seek(40);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shoot(page, 'readme-video');
+  }, 180_000);
 
   it('cancels a propagation, closes the session and reopens it with its masks', async () => {
     await openVideo('discs-long.mp4');
@@ -74,8 +77,21 @@ describe('web app: videos', () => {
     await page.getByTestId('follow').uncheck();
     await page.getByTestId('propagate-forward').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=timeline]')!.getAttribute('data-done-frames')) > 3);
+
+    // Meanwhile the jobs page shows it live: a bar that moves, and an ETA.
+    const jobs = await bed.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await jobs.goto(`${srv.url}/#/jobs`);
+    const row = jobs.locator('[data-testid=job-row][data-status=RUNNING]');
+    await row.waitFor();
+    const first = Number(await row.getByRole('progressbar').getAttribute('aria-valuenow'));
+    await jobs.waitForFunction((v) => Number(document.querySelector('[data-testid=job-row][data-status=RUNNING] [role=progressbar]')?.getAttribute('aria-valuenow')) > v, first);
+    await jobs.waitForFunction(() => /ETA \d/.test(document.querySelector('[data-testid=job-row][data-status=RUNNING]')?.textContent ?? ''));
+    await shoot(jobs, 'jobs-running');
+
     await page.getByTestId('cancel-job').click();
     await page.waitForSelector('[data-testid=job-status][data-status=CANCELLED]', { timeout: 30_000 });
+    await jobs.waitForSelector('[data-testid=job-row][data-status=CANCELLED]');
+    await jobs.close();
     const done = Number(await page.getByTestId('timeline').getAttribute('data-done-frames'));
     expect(done).toBeGreaterThan(3);
     expect(done).toBeLessThan(400);
@@ -89,5 +105,5 @@ describe('web app: videos', () => {
     await page.reload();
     await page.waitForSelector('main[data-ready="1"] [data-testid=session-status][data-status=OPEN]');
     expect(Number(await page.getByTestId('timeline').getAttribute('data-done-frames'))).toBeGreaterThanOrEqual(done);
-  });
+  }, 120_000);
 });
