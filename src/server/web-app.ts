@@ -15,7 +15,7 @@ export function webAppRoutes(opts: { graphiql: boolean; dir?: string }): Router 
   const router = express.Router();
   const wantsHtml = (req: Request) => req.method === 'GET' && !req.query.query && (req.headers.accept ?? '').includes('text/html');
   if (opts.graphiql) {
-    router.get('/graphql', (req, res, next) => (wantsHtml(req) ? res.sendFile(path.join(dir, 'graphiql.html')) : next()));
+    router.get('/graphql', (req, res, next) => (wantsHtml(req) && existsSync(path.join(dir, 'graphiql.html')) ? res.sendFile(path.join(dir, 'graphiql.html')) : next()));
     router.use('/graphiql', express.static(path.join(dir, 'graphiql'), { maxAge: '1d' }));
   }
   router.get('/', (_req, res) => {

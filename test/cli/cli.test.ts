@@ -110,7 +110,7 @@ describe('maskql (the CLI)', () => {
     // The session is closed at the end.
     const { session } = await httpClient(srv.url, { authorization: `Bearer ${key}` }).request(SessionDocument, { id: result.sessionId });
     expect(session.status).toBe('CLOSED');
-  });
+  }, 240_000); // tracking runs the model on every frame: long on a loaded machine
 
   it('follows, lists and cancels jobs', async () => {
     const key = (await srv.app.services.apiKeys.create({ name: 'cli', scopes: ['write'] })).secret;
@@ -142,5 +142,5 @@ describe('maskql (the CLI)', () => {
     const json = JSON.parse((await cli(['jobs', 'list', '--status', 'CANCELLED', '--json', '--key', key])).stdout);
     expect(json.map((j: { id: string }) => j.id)).toContain(long.id);
     expect(json.every((j: { status: string }) => j.status === 'CANCELLED')).toBe(true);
-  });
+  }, 240_000); // tracking runs the model on every frame: long on a loaded machine
 });

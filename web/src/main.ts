@@ -46,7 +46,8 @@ async function route(): Promise<void> {
     if (what === 'p' && id) await projectView(main, id);
     else if (what === 'm' && id) {
       const { media } = await gql(MediaDocument, { id });
-      await (media.kind === 'VIDEO' ? videoView(main, media) : imageView(main, media));
+      if (media.kind === 'VIDEO') leave = await videoView(main, media);
+      else await imageView(main, media);
     } else if (what === 'jobs') leave = await jobsView(main);
     else await projectsView(main);
     main.dataset.ready = '1';

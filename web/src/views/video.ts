@@ -26,7 +26,8 @@ import { Timeline } from '../timeline.js';
 type Media = MediaQuery['media'];
 type FrameObjects = FrameMasksFieldsFragment['objects'];
 
-export async function videoView(root: HTMLElement, media: Media): Promise<void> {
+/** Shows the video; resolves with what stops its subscription and player when the page leaves. */
+export async function videoView(root: HTMLElement, media: Media): Promise<() => void> {
   const frameCount = media.frameCount ?? 1;
   const frames = new Map<number, Promise<HTMLImageElement>>();
   const masks = new Map<number, FrameObjects>();
@@ -271,4 +272,8 @@ export async function videoView(root: HTMLElement, media: Media): Promise<void> 
   const pick = latest.find((s) => s.status === 'OPEN') ?? latest[0];
   if (pick) await load(pick);
   root.dataset.ready = '1';
+  return () => {
+    stopEvents?.();
+    if (playing !== null) clearInterval(playing);
+  };
 }
