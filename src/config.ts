@@ -205,3 +205,8 @@ function origin(o: string): string {
     throw new ConfigError([`CORS_ORIGINS: ${JSON.stringify(o)} is not an origin (e.g. http://localhost:5173)`]);
   }
 }
+
+/** The command-line client's server and key (src/cli): flags win over MASKQL_URL and MASKQL_KEY. */
+export function cliEnv(env: Record<string, string | undefined> = process.env): { url: string; key?: string } {
+  return { url: env.MASKQL_URL || 'http://127.0.0.1:4000', key: env.MASKQL_KEY || undefined };
+}

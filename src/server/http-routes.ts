@@ -7,6 +7,7 @@ import { mediaView } from '../modules/media/media.view.js';
 import { toClientError } from '../modules/common/client-errors.js';
 import { containsNul, nulError } from './input-guard.js';
 import type { AuthGuard } from './auth/auth-guard.js';
+import { mediaForRead } from './media-access.js';
 
 const STATUS: Record<string, number> = {
   BAD_USER_INPUT: 400,
@@ -76,12 +77,7 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
 
   router.get('/media/:id/thumbnail', async (req, res) => {
     try {
-      const principal = await guard.authenticate(req.headers.authorization);
-      const access = guard.access(principal);
-      access.require('read');
-      guard.charge(principal, 'read');
-      await access.media(String(req.params.id));
-      const media = await services.media.get(String(req.params.id));
+      const media = await mediaForRead(services, guard, req);
       const bytes = await services.media.thumbnail(media);
       if (!bytes) {
         res.status(404).end();

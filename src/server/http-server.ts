@@ -27,6 +27,8 @@ import { httpRoutes, sendError } from './http-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import type { Principal } from '../modules/auth/principal.js';
 import { requestIds, requestLogPlugin } from './request-log.js';
+import { webAppRoutes } from './web-app.js';
+import { mediaFrameRoute } from './media-frame-route.js';
 
 export interface HttpServer {
   url: string;
@@ -75,7 +77,7 @@ export async function startHttpServer(opts: {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       requestLogPlugin<Context>(),
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ApolloServerPluginLandingPageDisabled(), // GraphiQL, from our own files, is the landing page (web-app.ts)
       {
         async serverWillStart() {
           return { async drainServer() { await ws.dispose(); } };
@@ -120,6 +122,7 @@ export async function startHttpServer(opts: {
     }
   });
   app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
+  app.use(webAppRoutes({ graphiql: !production }), mediaFrameRoute(services, guard, routeLog));
   app.use(
     '/graphql',
     // Who is calling is known before the body is read, and decides how much of it may be read.
