@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createLogger, withRedaction } from './log.js';
-import { Engine } from './engine/engine.js';
+import { Engine } from './engine/index.js';
 import { createMemoryPubSub } from './events/pubsub.js';
 import { ContentStore } from './media/content-store.js';
 import { FrameStore } from './media/video-frames.js';

@@ -9,9 +9,10 @@ import type * as ort from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
 import { DeviceWorker } from './worker/device-worker.js';
 import { localSession, type GraphSession } from './worker/graph-session.js';
+import type { Device } from './worker/wire.js';
 
 export type DeviceRequest = 'auto' | 'cuda' | 'cpu';
-export type Device = 'cpu' | 'cuda';
+export type { Device } from './worker/wire.js';
 
 export interface DeviceLog {
   info(obj: object, msg: string): void;

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import type { PubSub } from '../events/pubsub.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import type { ContentStore } from '../media/content-store.js';

@@ -7,21 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { PACKAGE_ROOT } from '../../paths.js';
-import type { Device } from '../device.js';
 import { RemoteSession } from './remote-session.js';
-import { KeptIds, type CreatedSession, type MissingFeeds, type Reply, type Request } from './wire.js';
+import { KeptIds, WorkerRequestError, type CreatedSession, type Device, type Outgoing, type Reply, type WorkerChannel } from './wire.js';
 
-/** A failed request; `missing` when the worker no longer held tensors it was named by id. */
-export class WorkerRequestError extends Error {
-  constructor(
-    message: string,
-    readonly missing?: MissingFeeds,
-  ) {
-    super(message);
-  }
-}
-
-type Outgoing = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** The compiled worker beside this file; from src/ (tests run TypeScript) the one in dist/. */
 function workerScript(): string {
@@ -33,7 +21,7 @@ function workerScript(): string {
   return built;
 }
 
-export class DeviceWorker {
+export class DeviceWorker implements WorkerChannel {
   /** Ids of the tensors this worker keeps, by their buffer on this thread. */
   readonly kept = new KeptIds();
   private readonly worker: Worker;

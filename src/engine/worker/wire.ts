@@ -102,3 +102,26 @@ export function packFeeds(
   }
   return { feeds: out, transfer };
 }
+
+/** The devices a worker runs on. */
+export type Device = 'cpu' | 'cuda';
+
+/** A request as the main thread sends it (the channel adds the id). */
+export type Outgoing = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** A failed request; `missing` when the worker no longer held tensors it was named by id. */
+export class WorkerRequestError extends Error {
+  constructor(
+    message: string,
+    readonly missing?: MissingFeeds,
+  ) {
+    super(message);
+  }
+}
+
+/** The main thread's end of a worker as a session sees it (DeviceWorker implements it). */
+export interface WorkerChannel {
+  readonly kept: KeptIds;
+  sessions: number;
+  request<T>(msg: Outgoing, transfer?: ArrayBuffer[]): Promise<T>;
+}

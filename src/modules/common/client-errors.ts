@@ -5,7 +5,7 @@
 import type { MiddlewareFn } from 'type-graphql';
 import { GraphQLError } from 'graphql';
 import { databaseFailureError } from '../../db/db-errors.js';
-import { EngineError } from '../../engine/engine-error.js';
+import { EngineError } from '../../engine/index.js';
 import { AppError, isErrorCode, type ErrorCode } from '../../errors/app-errors.js';
 import type { JobError } from '../../jobs/job-handler.js';
 import { MediaError, type MediaErrorCode } from '../../media/media-error.js';

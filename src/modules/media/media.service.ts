@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
-import type { ImageSource } from '../../engine/image-source.js';
+import type { ImageSource } from '../../engine/index.js';
 import type { ContentStore, PutResult } from '../../media/content-store.js';
 import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
 import { decodeFirstFrame } from '../../media/video-still.js';

@@ -2,9 +2,7 @@
 // image's masks (replacing earlier ones) as it goes; returns how it ended (handlers do not throw).
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../../db/database.js';
-import { PRIORITY_BACKGROUND } from '../../engine/device-queue.js';
-import type { Engine } from '../../engine/engine.js';
-import type { EverythingOptions } from '../../engine/everything.js';
+import { PRIORITY_BACKGROUND, type Engine, type EverythingOptions } from '../../engine/index.js';
 import type { JobHandler } from '../../jobs/job-handler.js';
 import { toJobError } from '../common/client-errors.js';
 import type { MediaService } from '../media/media.service.js';

@@ -1,6 +1,6 @@
 // Client prompts -> engine prompts in pixels, with every bad value named in a BAD_USER_INPUT.
 import { badInput } from '../../errors/app-errors.js';
-import type { ObjectPrompt } from '../../engine/image-source.js';
+import type { ObjectPrompt } from '../../engine/index.js';
 import { CoordinateSpace, PointLabel, type BoxInput, type PointInput } from './segmentation.input.js';
 
 export interface PromptLimits {

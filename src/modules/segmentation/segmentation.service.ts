@@ -2,15 +2,11 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { badInput } from '../../errors/app-errors.js';
-import type { Engine } from '../../engine/engine.js';
-import type { ImageSource } from '../../engine/image-source.js';
+import { type Engine, type ImageSource, DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObject, EVERYTHING_DEFAULTS, type EverythingOptions, type DetectOptions } from '../../engine/index.js';
 import { probeImage } from '../../media/image-probe.js';
 import { decodeBase64 } from '../media/base64.js';
 import type { MediaService } from '../media/media.service.js';
 import { toPixelPrompts } from './prompt-validation.js';
-import { DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObject } from '../../engine/engine.js';
-import { EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/everything.js';
-import type { DetectOptions } from '../../engine/text-grounding.js';
 import { checkPhrase } from './prompt-validation.js';
 import { rowToMask } from './mask.mapper.js';
 import type { SegmentEverythingInput, SegmentImageInput, SegmentPhrasesInput, StartBatchSegmentationInput } from './segmentation.input.js';

@@ -1,6 +1,5 @@
 // FrameMask rows <-> GraphQL masks. An absent object is stored as an empty mask (area 0).
-import { compressCounts } from '../../engine/masks/coco-rle.js';
-import type { FrameResult } from '../../engine/tracking/tracker.js';
+import { compressCounts, type FrameResult } from '../../engine/index.js';
 import type { FramePayload } from '../../events/topics.js';
 import type { FrameMasks } from './session.type.js';
 import { rowToMask, type StoredMaskRow } from '../segmentation/mask.mapper.js';

@@ -6,10 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, conflict, exhausted, notFound } from '../../errors/app-errors.js';
-import type { Engine } from '../../engine/engine.js';
-import type { ObjectPrompt } from '../../engine/image-source.js';
-import { createTracker } from '../../engine/tracking/create-tracker.js';
-import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from '../../engine/tracking/tracker.js';
+import { type Engine, type ObjectPrompt, openTracker, framePlan, type FrameResult, type FrameSource, type PropagateOptions, DETECT_DEFAULTS } from '../../engine/index.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { FramePayload, JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
@@ -21,7 +18,6 @@ import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../comm
 import type { MediaService } from '../media/media.service.js';
 import { MediaKind, type Media } from '../media/media.type.js';
 import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
-import { DETECT_DEFAULTS } from '../../engine/engine.js';
 import { replaceFrame, upsertFrameMasks } from './frame-mask-upsert.js';
 import { LiveSession } from './live-session.js';
 import { rowsToFrames, toFrameMasks, toFramePayload, toRows } from './mask-rows.js';
@@ -208,7 +204,7 @@ export class SessionService {
     const media = await this.media.get(session.mediaId);
     const model = await this.engine.model(session.modelName);
     const { source, store } = await this.frameSource(session.id, media);
-    const tracker = createTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
+    const tracker = openTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
     const live = new LiveSession(session.id, session.modelName, tracker, source, store, session.ownerId);
     try {
       const prompts = await this.prisma.prompt.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
