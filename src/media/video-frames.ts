@@ -6,13 +6,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RgbImage } from './image-decode.js';
 import { MediaError, errnoCode, mapDiskError, toolReason } from './media-error.js';
-import {
-  INPUT_GUARD_ARGS,
-  ffmpegCapabilities,
-  fileInput,
-  passthroughArgs,
-  type FfmpegBins,
-} from './video-probe.js';
+import { INPUT_GUARD_ARGS, ffmpegCapabilities, fileInput, passthroughArgs, type FfmpegBins } from './ffmpeg.js';
 
 export interface FrameStoreOptions {
   /** Directory for the frame file (created if missing). */

@@ -4,7 +4,7 @@ import express, { type Router } from 'express';
 import sharp from 'sharp';
 import type { Services } from '../modules/services.js';
 import { badInput } from '../errors/app-errors.js';
-import { fileInput, INPUT_GUARD_ARGS, runTool } from '../media/video-probe.js';
+import { fileInput, INPUT_GUARD_ARGS, runTool } from '../media/ffmpeg.js';
 import { MediaKind } from '../modules/media/media.type.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 import { sendError } from './http-routes.js';

@@ -1,10 +1,7 @@
 // Image segmentation: resolves the image and the model, validates prompts, runs the engine.
-import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { badInput } from '../../errors/app-errors.js';
 import { type Engine, type ImageSource, DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObject, EVERYTHING_DEFAULTS, type EverythingOptions, type DetectOptions } from '../../engine/index.js';
-import { probeImage } from '../../media/image-probe.js';
-import { decodeBase64 } from '../media/base64.js';
 import type { MediaService } from '../media/media.service.js';
 import { toPixelPrompts } from './prompt-validation.js';
 import { checkPhrase } from './prompt-validation.js';
@@ -132,13 +129,6 @@ export class SegmentationService {
     const given = [input.mediaId, input.imageBase64].filter((v) => v != null).length;
     if (given !== 1) throw badInput('Give exactly one of mediaId and imageBase64', { field: 'input' });
     if (input.mediaId != null) return this.media.imageSource(await this.media.get(input.mediaId));
-    const bytes = decodeBase64(input.imageBase64!, 'input.imageBase64', this.config.media.maxBytes);
-    const info = await probeImage(bytes, { maxBytes: this.config.media.maxBytes, maxPixels: this.config.media.maxPixels, maxSide: this.config.media.maxSide });
-    return {
-      key: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
-      width: info.width,
-      height: info.height,
-      pixels: async () => ({ kind: 'encoded', bytes }),
-    };
+    return this.media.inlineImage(input.imageBase64!, 'input.imageBase64');
   }
 }

@@ -6,17 +6,16 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, conflict, exhausted, notFound } from '../../errors/app-errors.js';
-import { type Engine, type ObjectPrompt, openTracker, framePlan, type FrameResult, type FrameSource, type PropagateOptions, DETECT_DEFAULTS } from '../../engine/index.js';
+import { type Engine, type ObjectPrompt, openTracker, framePlan, type FrameResult, type PropagateOptions, DETECT_DEFAULTS } from '../../engine/index.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { FramePayload, JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import { isTerminal } from '../../jobs/job-runner.js';
-import { FrameStore } from '../../media/video-frames.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
 import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
 import type { MediaService } from '../media/media.service.js';
-import { MediaKind, type Media } from '../media/media.type.js';
+import type { Media } from '../media/media.type.js';
 import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
 import { replaceFrame, upsertFrameMasks } from './frame-mask-upsert.js';
 import { LiveSession } from './live-session.js';
@@ -25,7 +24,6 @@ import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksA
 import { PropagationDirection, SessionStatus, type FrameMasks } from './session.type.js';
 
 /** Frames are kept on disk at most this large (the model input is 1024 anyway). */
-const FRAME_STORE_MAX_SIDE = 1024;
 
 export type SessionRow = Awaited<ReturnType<Prisma['session']['findUniqueOrThrow']>>;
 
@@ -203,7 +201,7 @@ export class SessionService {
   private async build(session: SessionRow): Promise<LiveSession> {
     const media = await this.media.get(session.mediaId);
     const model = await this.engine.model(session.modelName);
-    const { source, store } = await this.frameSource(session.id, media);
+    const { source, store } = this.media.frameSource(media, path.join(this.config.dataDir, 'frames', session.id));
     const tracker = openTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
     const live = new LiveSession(session.id, session.modelName, tracker, source, store, session.ownerId);
     try {
@@ -218,42 +216,6 @@ export class SessionService {
     }
     this.live.set(session.id, live);
     return live;
-  }
-
-  private async frameSource(sessionId: string, media: Media): Promise<{ source: FrameSource; store: FrameStore | null }> {
-    if (media.kind === MediaKind.IMAGE) {
-      const image = this.media.imageSource(media);
-      return { source: { width: media.width, height: media.height, frameCount: 1, frame: () => image }, store: null };
-    }
-    const scale = Math.min(1, FRAME_STORE_MAX_SIDE / Math.max(media.width, media.height));
-    const sw = Math.max(2, Math.round(media.width * scale));
-    const sh = Math.max(2, Math.round(media.height * scale));
-    const store = new FrameStore({
-      dir: path.join(this.config.dataDir, 'frames', sessionId),
-      videoPath: this.media.filePath(media),
-      width: sw,
-      height: sh,
-      frameCount: media.frameCount ?? 1,
-      bins: this.media.ffmpeg(),
-    });
-    const key = `sha256:${media.sha256}:${sw}x${sh}`;
-    return {
-      store,
-      source: {
-        width: media.width,
-        height: media.height,
-        frameCount: media.frameCount ?? 1,
-        frame: (i) => ({
-          key: `${key}:f${i}`,
-          width: media.width,
-          height: media.height,
-          pixels: async () => {
-            const f = await store.getFrame(i);
-            return { kind: 'raw', data: f.data, width: f.width, height: f.height, channels: 3 };
-          },
-        }),
-      },
-    };
   }
 
   private async closeIdle(): Promise<void> {
