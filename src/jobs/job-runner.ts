@@ -128,13 +128,11 @@ export class JobRunner {
     this.running.set(jobId, controller);
     const started = Date.now();
     let lastWrite = 0;
-    let pending: JobProgress = {};
     const write = async (force: boolean) => {
       const now = Date.now();
       if (!force && now - lastWrite < DB_WRITE_INTERVAL_MS) return;
       lastWrite = now;
       job = (await this.prisma.job.update({ where: { id: jobId }, data: snapshotFields(job) })) as JobSnapshot;
-      pending = {};
     };
     const handler = this.handlers.get(job.kind);
     let outcome: JobOutcome;
@@ -144,7 +142,6 @@ export class JobRunner {
         job,
         signal: controller.signal,
         progress: async (p) => {
-          pending = { ...pending, ...p };
           job = applyProgress(job, p, started);
           this.publish(job);
           await write(false);
@@ -158,7 +155,6 @@ export class JobRunner {
     } finally {
       this.running.delete(jobId);
     }
-    void pending;
     job = (await this.prisma.job.update({ where: { id: jobId }, data: { ...snapshotFields(job), ...finalFields(outcome, job) } })) as JobSnapshot;
     this.publish(job);
   }

@@ -1,9 +1,9 @@
 // Image segmentation: resolves the image and the model, validates prompts, runs the engine.
 import type { Config } from '../../config.js';
 import { badInput } from '../../errors/app-errors.js';
-import { type Engine, type ImageSource, DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObject, EVERYTHING_DEFAULTS, type EverythingOptions, type DetectOptions } from '../../engine/index.js';
+import { type Engine, type ImageSource, type SegmentedMask, type SegmentedObject as EngineObject, EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/index.js';
 import type { MediaService } from '../media/media.service.js';
-import { toPixelPrompts } from './prompt-validation.js';
+import { detectOptions, toPixelPrompts } from './prompt-validation.js';
 import { checkPhrase } from './prompt-validation.js';
 import { rowToMask } from './mask.mapper.js';
 import type { SegmentEverythingInput, SegmentImageInput, SegmentPhrasesInput, StartBatchSegmentationInput } from './segmentation.input.js';
@@ -49,7 +49,7 @@ export class SegmentationService {
   async segmentImage(input: SegmentImageInput): Promise<SegmentImagePayload> {
     const image = await this.imageOf(input);
     if (!Number.isFinite(input.threshold)) throw badInput('threshold must be a finite number', { field: 'input.threshold' });
-    const detect = this.detectOptions(input.detectionThreshold);
+    const detect = detectOptions(input.detectionThreshold);
     const objects = toPixelPrompts(input.objects, input.coordinates, image.width, image.height, {
       maxObjects: this.config.limits.maxObjectsPerRequest,
       maxPoints: this.config.limits.maxPointsPerObject,
@@ -81,7 +81,7 @@ export class SegmentationService {
         multimask: false,
         threshold: 0,
         polygons: input.polygons,
-        detect: this.detectOptions(input.detectionThreshold),
+        detect: detectOptions(input.detectionThreshold),
       });
     return {
       model: result.model,
@@ -117,11 +117,6 @@ export class SegmentationService {
 
   private modelName(model?: string | null): string {
     return model ?? this.config.models.defaultModel;
-  }
-
-  private detectOptions(threshold: number): DetectOptions {
-    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
-    return { ...DETECT_DEFAULTS, threshold };
   }
 
   /** The image of a request: a stored media, or inline base64 (not stored). */

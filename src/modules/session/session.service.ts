@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, conflict, exhausted, notFound } from '../../errors/app-errors.js';
-import { type Engine, type ObjectPrompt, openTracker, framePlan, type FrameResult, type PropagateOptions, DETECT_DEFAULTS } from '../../engine/index.js';
+import { type Engine, type ObjectPrompt, openTracker, framePlan, type FrameResult, type PropagateOptions } from '../../engine/index.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { FramePayload, JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
@@ -16,7 +16,7 @@ import { isUuid } from '../common/ids.js';
 import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
 import type { MediaService } from '../media/media.service.js';
 import type { Media } from '../media/media.type.js';
-import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
+import { checkPhrase, detectOptions, toPixelPrompt } from '../segmentation/prompt-validation.js';
 import { replaceFrame, upsertFrameMasks } from './frame-mask-upsert.js';
 import { LiveSession } from './live-session.js';
 import { rowsToFrames, toFrameMasks, toFramePayload, toRows } from './mask-rows.js';
@@ -298,13 +298,11 @@ export class SessionService {
     const { session, live } = await this.usable(input.sessionId);
     this.checkFrame(input.frameIndex, live, 'input.frameIndex');
     const text = checkPhrase(input.text, 'input.text');
-    if (!Number.isFinite(input.detectionThreshold) || input.detectionThreshold < 0 || input.detectionThreshold > 1) {
-      throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
-    }
+    const detect = detectOptions(input.detectionThreshold);
     const media = await this.media.get(session.mediaId);
     const model = await this.engine.model(session.modelName);
     const [found] = await this.engine
-      .detect(model, live.video.frame(input.frameIndex), [text], { ...DETECT_DEFAULTS, threshold: input.detectionThreshold });
+      .detect(model, live.video.frame(input.frameIndex), [text], detect);
     return live.exclusive(async () => {
       const objectIds: number[] = [];
       let result = { frameIndex: input.frameIndex, objects: [] } as Parameters<typeof toFrameMasks>[0];
