@@ -64,6 +64,9 @@ const schema = z.object({
   RATE_COST_INFERENCE: int(10, 0, 1e6),
   SESSION_MAX_OPEN_PER_KEY: int(4, 1),
   WS_MAX_SUBSCRIPTIONS_PER_KEY: int(200, 1, 1e6),
+  EXPORT_RETENTION_SEC: int(7 * 24 * 3600, 1),
+  DOWNLOAD_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DOWNLOAD_URL_TTL_SEC: int(3600, 1, 30 * 24 * 3600),
 });
 
 export type Env = z.input<typeof schema>;
@@ -103,6 +106,9 @@ export interface Config {
   ws: { connectionInitTimeoutMs: number; maxSubscriptions: number; maxSubscriptionsPerKey: number };
   auth: AuthConfig;
   rateLimit: { perSec: number; burst: number; cost: { read: number; write: number; inference: number } };
+  exports: { retentionMs: number };
+  /** Signed download URLs: the HMAC secret (a random one per process when unset) and their lifetime. */
+  downloads: { secret?: string; ttlSec: number };
 }
 
 export type AuthConfig =
@@ -173,6 +179,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, maxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY },
     auth: authConfig(e),
     rateLimit: { perSec: e.RATE_LIMIT_PER_SEC, burst: e.RATE_LIMIT_BURST, cost: { read: e.RATE_COST_READ, write: e.RATE_COST_WRITE, inference: e.RATE_COST_INFERENCE } },
+    exports: { retentionMs: e.EXPORT_RETENTION_SEC * 1000 },
+    downloads: { secret: e.DOWNLOAD_URL_SECRET, ttlSec: e.DOWNLOAD_URL_TTL_SEC },
   };
 }
 

@@ -17,6 +17,7 @@ import { propagationJob } from './modules/session/propagation.job.js';
 import { sessionEventStream } from './modules/session/session-events.js';
 import { SessionService } from './modules/session/session.service.js';
 import { SystemService } from './modules/system/system.service.js';
+import { createExports } from './modules/export/export.module.js';
 
 export interface Parts {
   config: Config;
@@ -36,7 +37,11 @@ export function createServices(parts: Parts) {
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
+  const { artifacts, exports, urls } = createExports({ config, prisma: db.prisma, runner, media, log });
   return {
+    artifacts,
+    exports,
+    urls,
     media,
     runner,
     sessions,
