@@ -37,9 +37,10 @@ export function createServices(parts: Parts) {
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
-  const { artifacts, exports, urls } = createExports({ config, prisma: db.prisma, runner, media, log });
+  const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
   return {
     artifacts,
+    downloads,
     exports,
     urls,
     media,

@@ -21,6 +21,7 @@ import { queryLimitRules } from './query-limits.js';
 import { containsNul, MAX_TOKENS, nulError } from './input-guard.js';
 import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
+import { downloadRoutes } from './download-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import { wsAuthorization } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
@@ -175,6 +176,7 @@ export async function startHttpServer(opts: {
     }
   });
   app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
+  app.use(downloadRoutes(services, routeLog));
   app.use(
     '/graphql',
     // Base64 bodies up to MEDIA_MAX_BYTES; larger videos go through POST /upload or serverPath.

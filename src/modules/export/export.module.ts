@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
+import { DownloadService } from '../download/download.service.js';
 import { UrlSigner } from '../download/url-signer.js';
 import type { MediaService } from '../media/media.service.js';
 import { ArtifactStore } from './artifact.store.js';
@@ -20,5 +21,5 @@ export function createExports(deps: { config: Config; prisma: Prisma; runner: Jo
   if (!config.downloads.secret) log.warn('DOWNLOAD_URL_SECRET is not set: signed download URLs stop working when this process restarts');
   const urls = new UrlSigner(config.downloads.secret, config.downloads.ttlSec);
   runner.register('EXPORT', exportJob({ prisma, artifacts, bins, mediaFile }));
-  return { artifacts, urls, exports: new ExportService(prisma, runner, artifacts, urls, bins, mediaFile) };
+  return { artifacts, urls, downloads: new DownloadService(media, artifacts), exports: new ExportService(prisma, runner, artifacts, urls, bins, mediaFile) };
 }
