@@ -17,6 +17,7 @@ import { propagationJob } from './modules/session/propagation.job.js';
 import { sessionEventStream } from './modules/session/session-events.js';
 import { SessionService } from './modules/session/session.service.js';
 import { SystemService } from './modules/system/system.service.js';
+import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { createExports } from './modules/export/export.module.js';
 
 export interface Parts {
@@ -39,6 +40,7 @@ export function createServices(parts: Parts) {
   const jobs = new JobService(db.prisma, runner, pubsub);
   const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
   return {
+    idempotency: new IdempotencyService(db.prisma, media),
     artifacts,
     downloads,
     exports,

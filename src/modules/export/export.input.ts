@@ -1,5 +1,6 @@
 import { Max, Min } from 'class-validator';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 import { ExportFormat, MaskEffect, VideoContainer } from './export.type.js';
 
 @InputType({ description: 'How MASKED_VIDEO is made.' })
@@ -20,4 +21,5 @@ export class StartExportInput {
   @Field(() => ID, { nullable: true, description: 'A project: every image (COCO_JSON) or every video session (YTVIS_JSON)' }) projectId?: string | null;
   @Field(() => [Int], { nullable: true, description: 'Only these objects of the session (default: all)' }) objectIds?: number[] | null;
   @Field(() => VideoExportOptions, { nullable: true, description: 'MASKED_VIDEO only' }) video?: VideoExportOptions | null;
+  @ClientRequestIdField() clientRequestId?: string | null;
 }

@@ -18,7 +18,7 @@ export class ExportResolver {
     if (source.kind === 'session') await ctx.access.session(source.id);
     else if (source.kind === 'media') await ctx.access.media(source.id);
     else await ctx.access.project(source.id);
-    return { job: toJob(await ctx.services.exports.start(input)) };
+    return { job: toJob(await ctx.services.idempotency.job(ctx.principal.id, 'startExport', input, () => ctx.services.exports.start(input))) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { Length, MaxLength } from 'class-validator';
+import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 import { PageArgs } from '../common/connection.type.js';
 
 @InputType({ description: 'Exactly one of base64 and serverPath.' })
@@ -20,6 +21,8 @@ export class AddMediaInput {
   @Field({ nullable: true })
   @Length(1, 200)
   label?: string;
+
+  @ClientRequestIdField() clientRequestId?: string | null;
 }
 
 @InputType()

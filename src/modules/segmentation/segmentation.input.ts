@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 
 export enum PointLabel {
   POSITIVE = 'POSITIVE',
@@ -88,4 +89,5 @@ export class StartBatchSegmentationInput {
   @Field(() => Float, { nullable: true }) boxNmsThreshold?: number | null;
   @Field(() => Int, { nullable: true }) minArea?: number | null;
   @Field(() => Boolean, { nullable: true }) skipCovered?: boolean | null;
+  @ClientRequestIdField() clientRequestId?: string | null;
 }

@@ -1,5 +1,6 @@
 import { ArgsType, Field, Float, ID, InputType, Int } from 'type-graphql';
 import { Length, Max, Min } from 'class-validator';
+import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 import { PageArgs } from '../common/connection.type.js';
 import { BoxInput, CoordinateSpace, PointInput } from '../segmentation/segmentation.input.js';
 import { PropagationDirection, SessionStatus } from './session.type.js';
@@ -51,6 +52,7 @@ export class PropagateInput {
   @Field(() => Int, { nullable: true, description: 'At most this many frames in each direction, the start frame included' })
   @Min(1)
   maxFrames?: number | null;
+  @ClientRequestIdField() clientRequestId?: string | null;
 }
 
 @ArgsType()
