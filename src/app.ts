@@ -60,6 +60,8 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     disposers.push(() => services.runner.dispose());
     services.artifacts.start();
     disposers.push(() => services.artifacts.dispose());
+    services.webhookDispatcher.kick();
+    disposers.push(() => services.webhookDispatcher.dispose());
     await services.runner.recover();
     // One process owns the embedded database, so every unreferenced file is an orphan; with a
     // shared PostgreSQL, spare recent files that another instance may be about to reference.
