@@ -15,6 +15,7 @@ const STATUS: Record<string, number> = {
   RATE_LIMITED: 429,
   CONFLICT: 409,
 };
+export { STATUS as HTTP_STATUS };
 
 export function sendError(res: Response, err: unknown, log: (err: unknown) => void): void {
   if (err instanceof GraphQLError) {

@@ -22,6 +22,7 @@ import { containsNul, MAX_TOKENS, nulError } from './input-guard.js';
 import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
 import { downloadRoutes } from './download-routes.js';
+import { tusRoutes } from './tus-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import { wsAuthorization } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
@@ -177,6 +178,8 @@ export async function startHttpServer(opts: {
   });
   app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
   app.use(downloadRoutes(services, routeLog));
+  const tus = tusRoutes({ config, services, guard, log });
+  app.use(tus.router);
   app.use(
     '/graphql',
     // Base64 bodies up to MEDIA_MAX_BYTES; larger videos go through POST /upload or serverPath.
@@ -207,6 +210,7 @@ export async function startHttpServer(opts: {
     dispose: async () => {
       await apollo.stop();
       wss.close();
+      tus.dispose();
       guard.dispose();
     },
   };
