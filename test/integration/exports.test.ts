@@ -1,5 +1,6 @@
 // Export jobs end to end: a real video with audio, tracked by the real server; every export
 // read back with readers written here (not the server's code) and checked against frameMasks.
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -32,11 +33,26 @@ describe.each(databaseKinds())('exports (%s)', (db) => {
   /** Stored masks by frame, then object id: what frameMasks returns. */
   const stored = new Map<number, Map<number, { size: number[]; counts: string; bbox: number[]; area: number; score: number }>>();
 
+  /**
+   * The frame comparisons below block this process (which also runs the server) for seconds; the
+   * next request can then meet a kept-alive socket the server closes at that moment (ECONNRESET).
+   * A client retries such a request; startExport is safe to retry with its clientRequestId.
+   */
+  async function retried<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
+      return fn();
+    }
+  }
+
   async function exportDone(input: StartExportInput) {
-    const job = (await gql.request(StartExportDocument, { input })).startExport.job;
+    const clientRequestId = randomUUID();
+    const job = (await retried(() => gql.request(StartExportDocument, { input: { ...input, clientRequestId } }))).startExport.job;
     expect(job.kind).toBe('EXPORT');
     return waitFor(async () => {
-      const j = (await gql.request(JobArtifactsDocument, { id: job.id })).job;
+      const j = (await retried(() => gql.request(JobArtifactsDocument, { id: job.id }))).job;
       return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(j.status) && j;
     }, 120_000, 100);
   }
@@ -203,7 +219,7 @@ describe.each(databaseKinds())('exports (%s)', (db) => {
   });
 
   it('refuses what cannot work, before any job starts', async () => {
-    const bad = async (input: StartExportInput) => gql.fail(StartExportDocument, { input });
+    const bad = async (input: StartExportInput) => retried(() => gql.fail(StartExportDocument, { input }));
     expect((await bad({ format: 'COCO_JSON' })).code).toBe('BAD_USER_INPUT');
     expect((await bad({ format: 'COCO_JSON', sessionId, projectId })).code).toBe('BAD_USER_INPUT');
     expect((await bad({ format: 'DAVIS_PNG_ZIP', projectId })).code).toBe('BAD_USER_INPUT');
