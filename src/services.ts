@@ -17,6 +17,9 @@ import { propagationJob } from './modules/session/propagation.job.js';
 import { sessionEventStream } from './modules/session/session-events.js';
 import { SessionService } from './modules/session/session.service.js';
 import { SystemService } from './modules/system/system.service.js';
+import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { createWebhooks } from './modules/webhook/webhook.module.js';
+import { createExports } from './modules/export/export.module.js';
 
 export interface Parts {
   config: Config;
@@ -36,7 +39,16 @@ export function createServices(parts: Parts) {
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
+  const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
+  const { webhooks, webhookDispatcher } = createWebhooks({ config, prisma: db.prisma, runner, log });
   return {
+    webhooks,
+    webhookDispatcher,
+    idempotency: new IdempotencyService(db.prisma, media),
+    artifacts,
+    downloads,
+    exports,
+    urls,
     media,
     runner,
     sessions,
