@@ -8,6 +8,7 @@ import type { FanoutResult } from './fanout.bench.js';
 import type { ImageResult } from './image.bench.js';
 import type { InteractiveResult } from './interactive.bench.js';
 import type { MasksResult } from './masks.bench.js';
+import type { ExportResult } from './export.bench.js';
 import type { MemoryResult } from './memory.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
 import type { VideoResult } from './video.bench.js';
@@ -39,6 +40,7 @@ export interface Report {
   memory?: MemoryResult;
   memoryError?: string;
   masks?: MasksResult;
+  export?: ExportResult;
   notes: string[];
 }
 
@@ -185,6 +187,17 @@ export function markdown(r: Report): string {
     out.push(row('describeMask (RLE + bbox + area)', f.describeMaskMs, 'per mask returned'));
     out.push(row('logitsToMask with a SAM crop', f.logitsToMaskCropMs, 'longest-side resize + padding: 256x144 of the grid'));
     out.push('');
+  }
+
+  if (r.export) {
+    const x = r.export;
+    out.push(`## h. Masked-video export (${x.video}, one object, ${x.rounds} round(s))`, '');
+    out.push(HEAD);
+    for (const v of x.variants) {
+      out.push(row(`${v.name}: speed`, v.fps, `startExport to COMPLETED; ${fmt(v.megabytes)} MiB written`));
+      out.push(row(`${v.name}: server CPU per frame`, v.cpuMsPerFrame, 'this process only (ffmpeg runs in child processes)'));
+    }
+    out.push('', 'The masks are the disc\'s ground truth stored directly (no propagation): the figure is the export alone — ffmpeg decoding the original, the frames composed in the server, ffmpeg encoding them.', '');
   }
 
   if (r.memory) {

@@ -17,15 +17,16 @@ import { BENCH_MODEL_NAME, ensureBenchModel } from '../scripts/models/generate-b
 import { runFanoutBench } from './fanout.bench.js';
 import { runInteractiveBench } from './interactive.bench.js';
 import { runImageBench } from './image.bench.js';
-import { encodeDiscsVideo, longDiscVideo } from './lib/media.js';
+import { encodeDiscsVideo, longDiscVideo, type DiscsVideo } from './lib/media.js';
 import { REPO_MODELS_DIR, startBenchServer } from './lib/server.js';
 import { runMasksBench } from './masks.bench.js';
 import type { MemoryResult } from './memory.bench.js';
 import { loadAverage, machine, markdown, writeReport, type Report } from './report.js';
 import { fmt } from './lib/stats.js';
 import { runVideoBench } from './video.bench.js';
+import { runExportBench } from './export.bench.js';
 
-const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks'] as const;
+const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 function parseArgs(argv: string[]) {
@@ -72,7 +73,26 @@ function parseArgs(argv: string[]) {
     memoryBudgetSec: flags.has('memory-budget-sec') ? num('memory-budget-sec', 270) : undefined,
     budgetSec: num('budget-sec', quick ? 200 : 585),
     freshVideo: flags.has('fresh-video'),
+    exportFrames: Math.round(num('export-frames', quick ? 300 : 2000)),
+    exportRounds: num('export-rounds', 1),
   };
+}
+
+/** The long disc video, encoded once into the temp folder and reused (figures g and h). */
+async function cachedLongVideo(v: DiscsVideo, fresh: boolean, report: Report): Promise<string> {
+  const cacheDir = path.join(tmpdir(), 'maskql-bench-cache');
+  const video = path.join(cacheDir, `disc-${v.width}x${v.height}-${v.frames}f-v1.mp4`);
+  if (fresh || !existsSync(video)) {
+    log(`encoding a ${v.frames}-frame ${v.width}x${v.height} h264 video`);
+    await mkdir(cacheDir, { recursive: true });
+    const t0 = performance.now();
+    await encodeDiscsVideo(v, `${video}.part.mp4`);
+    await rename(`${video}.part.mp4`, video);
+    report.setup['long video'] = `${path.basename(video)} in the temp folder, encoded in ${Math.round((performance.now() - t0) / 1000)} s (libx264 veryfast crf 12)`;
+  } else {
+    report.setup['long video'] = `${path.basename(video)} in the temp folder (reused from an earlier run; --fresh-video encodes it again)`;
+  }
+  return video;
 }
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -201,22 +221,24 @@ async function main(): Promise<void> {
     }
   }
 
+  if (args.only.has('export')) {
+    const spec = longDiscVideo(args.exportFrames);
+    const video = await cachedLongVideo(spec, args.freshVideo, report);
+    log(`figure h: masked-video export of ${spec.frames} frames (${args.exportRounds} round(s))`);
+    report.loadAverages['export'] = loadAverage();
+    const server = await startBenchServer();
+    try {
+      report.export = await runExportBench(server, { video, spec, rounds: args.exportRounds });
+    } finally {
+      await server.stop();
+    }
+  }
+
   let memoryBudgetSec = 0;
   if (args.only.has('memory')) {
     const frames = args.memoryFrames;
     const v = longDiscVideo(frames);
-    const cacheDir = path.join(tmpdir(), 'maskql-bench-cache');
-    const video = path.join(cacheDir, `disc-${v.width}x${v.height}-${frames}f-v1.mp4`);
-    if (args.freshVideo || !existsSync(video)) {
-      log(`figure g: encoding a ${frames}-frame ${v.width}x${v.height} h264 video`);
-      await mkdir(cacheDir, { recursive: true });
-      const t0 = performance.now();
-      await encodeDiscsVideo(v, `${video}.part.mp4`);
-      await rename(`${video}.part.mp4`, video);
-      report.setup['long video'] = `${path.basename(video)} in the temp folder, encoded in ${Math.round((performance.now() - t0) / 1000)} s (libx264 veryfast crf 12)`;
-    } else {
-      report.setup['long video'] = `${path.basename(video)} in the temp folder (reused from an earlier run; --fresh-video encodes it again)`;
-    }
+    const video = await cachedLongVideo(v, args.freshVideo, report);
     // What is left of the whole run's budget, less the child's start (database, upload, model) and end.
     memoryBudgetSec = args.memoryBudgetSec ?? Math.max(60, Math.round((deadline - performance.now()) / 1000 - 30));
     log(`figure g: memory while propagating ${frames} frames (budget ${memoryBudgetSec} s)`);

@@ -58,6 +58,10 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     const services = createServices({ config, db, engine, store, pubsub, log, version: VERSION });
     disposers.push(() => services.sessions.dispose());
     disposers.push(() => services.runner.dispose());
+    services.artifacts.start();
+    disposers.push(() => services.artifacts.dispose());
+    services.webhookDispatcher.kick();
+    disposers.push(() => services.webhookDispatcher.dispose());
     await services.runner.recover();
     // One process owns the embedded database, so every unreferenced file is an orphan; with a
     // shared PostgreSQL, spare recent files that another instance may be about to reference.

@@ -70,6 +70,14 @@ const schema = z.object({
   RATE_COST_INFERENCE: int(10, 0, 1e6),
   SESSION_MAX_OPEN_PER_KEY: int(4, 1),
   WS_MAX_SUBSCRIPTIONS_PER_KEY: int(200, 1, 1e6),
+  EXPORT_RETENTION_SEC: int(7 * 24 * 3600, 1),
+  DOWNLOAD_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DOWNLOAD_URL_TTL_SEC: int(3600, 1, 30 * 24 * 3600),
+  WEBHOOK_ALLOWED_HOSTS: list,
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: list,
+  WEBHOOK_MAX_ATTEMPTS: int(8, 1, 100),
+  WEBHOOK_RETRY_BASE_MS: int(10_000, 10),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
 });
 
 export type Env = z.input<typeof schema>;
@@ -113,6 +121,11 @@ export interface Config {
   http: { maxBodyBytes: number; corsOrigins: string[]; allowedHosts: string[] };
   auth: AuthConfig;
   rateLimit: { perSec: number; burst: number; cost: { read: number; write: number; inference: number } };
+  exports: { retentionMs: number };
+  /** Signed download URLs: the HMAC secret (a random one per process when unset) and their lifetime. */
+  downloads: { secret?: string; ttlSec: number };
+  /** allowedHosts: only these hosts (exact, or *.suffix) when non-empty; privateNetworks: CIDRs allowed although private or loopback. */
+  webhooks: { allowedHosts: string[]; privateNetworks: string[]; maxAttempts: number; retryBaseMs: number; timeoutMs: number };
 }
 
 export type AuthConfig =
@@ -185,6 +198,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     http: { maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES, corsOrigins: e.CORS_ORIGINS.map(origin), allowedHosts: e.ALLOWED_HOSTS.map((h) => h.toLowerCase()) },
     auth: authConfig(e),
     rateLimit: { perSec: e.RATE_LIMIT_PER_SEC, burst: e.RATE_LIMIT_BURST, cost: { read: e.RATE_COST_READ, write: e.RATE_COST_WRITE, inference: e.RATE_COST_INFERENCE } },
+    exports: { retentionMs: e.EXPORT_RETENTION_SEC * 1000 },
+    downloads: { secret: e.DOWNLOAD_URL_SECRET, ttlSec: e.DOWNLOAD_URL_TTL_SEC },
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+      privateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
   };
 }
 

@@ -18,6 +18,9 @@ import { propagationJob } from './session/propagation.job.js';
 import { sessionEventStream } from './session/session-events.js';
 import { SessionService } from './session/session.service.js';
 import { SystemService } from './system/system.service.js';
+import { IdempotencyService } from './idempotency/idempotency.service.js';
+import { createWebhooks } from './webhook/webhook.module.js';
+import { createExports } from './export/export.module.js';
 
 export interface Parts {
   config: Config;
@@ -37,7 +40,16 @@ export function createServices(parts: Parts) {
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
+  const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
+  const { webhooks, webhookDispatcher } = createWebhooks({ config, prisma: db.prisma, runner, log });
   return {
+    webhooks,
+    webhookDispatcher,
+    idempotency: new IdempotencyService(db.prisma, media),
+    artifacts,
+    downloads,
+    exports,
+    urls,
     media,
     runner,
     sessions,

@@ -16,7 +16,9 @@ const STATUS: Record<string, number> = {
   UNAUTHENTICATED: 401,
   RESOURCE_EXHAUSTED: 507,
   RATE_LIMITED: 429,
+  CONFLICT: 409,
 };
+export { STATUS as HTTP_STATUS };
 
 export function sendError(res: Response, err: unknown, log: (err: unknown) => void): void {
   err = toClientError(err);
@@ -66,7 +68,11 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
       if (!q.projectId) throw badInput('projectId is required (POST /upload?projectId=...)', { field: 'projectId' });
       await access.project(q.projectId);
       if (Number(req.headers['content-length']) > maxUploadBytes) throw badInput(`Upload is larger than ${maxUploadBytes} bytes`, { reason: 'TOO_LARGE' });
-      const result = await services.media.add({ projectId: q.projectId, stream: req, filename: q.filename ?? null, label: q.label ?? null });
+      // clientRequestId: the query parameters are the input compared on a repeat (the body is not).
+      const { clientRequestId, ...params } = q;
+      const result = await services.idempotency.storeMedia(principal.id, 'upload', clientRequestId, params, () => services.media.add({ projectId: q.projectId!, stream: req, filename: q.filename ?? null, label: q.label ?? null }));
+      // A repeat answered from the first result did not read this body: close after it.
+      if (!req.readableEnded) res.set('Connection', 'close');
       res.status(201).json({ data: { media: mediaView(result.media), deduplicated: result.deduplicated } });
     } catch (err) {
       // Refused before the body was read: this connection cannot carry another request.

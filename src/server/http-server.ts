@@ -20,6 +20,8 @@ import { OperationGate } from './operation-gate.js';
 import { startWsServer } from './ws-server.js';
 import type { Engine } from '../engine/index.js';
 import { httpRoutes, sendError } from './http-routes.js';
+import { downloadRoutes } from './download-routes.js';
+import { tusRoutes } from './tus-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import type { Principal } from '../modules/auth/principal.js';
 import { webAppRoutes } from './web-app.js';
@@ -76,6 +78,9 @@ export async function startHttpServer(opts: {
   });
   app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
   app.use(webAppRoutes({ graphiql: !production }), mediaFrameRoute(services, guard, routeLog));
+  app.use(downloadRoutes(services, routeLog));
+  const tus = tusRoutes({ config, services, guard, log });
+  app.use(tus.router);
   app.use(
     '/graphql',
     // Who is calling is known before the body is read, and decides how much of it may be read.
@@ -106,6 +111,7 @@ export async function startHttpServer(opts: {
     dispose: async () => {
       await apollo.stop();
       await ws.dispose();
+      tus.dispose();
       guard.dispose();
     },
   };

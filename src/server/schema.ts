@@ -13,8 +13,11 @@ import { ModelResolver } from '../modules/model/model.resolver.js';
 import { ProjectResolver } from '../modules/project/project.resolver.js';
 import { SegmentationResolver } from '../modules/segmentation/segmentation.resolver.js';
 import { SystemResolver } from '../modules/system/system.resolver.js';
+import { ExportResolver, JobArtifactsResolver } from '../modules/export/export.resolver.js';
+import { WebhookResolver } from '../modules/webhook/webhook.resolver.js';
+import { MediaDownloadResolver } from '../modules/download/download.resolver.js';
 
-export const RESOLVERS = [ProjectResolver, MediaResolver, SegmentationResolver, SessionResolver, JobResolver, ModelResolver, SystemResolver, ApiKeyResolver] as const;
+export const RESOLVERS = [ProjectResolver, MediaResolver, SegmentationResolver, SessionResolver, JobResolver, ModelResolver, SystemResolver, ApiKeyResolver, ExportResolver, JobArtifactsResolver, MediaDownloadResolver, WebhookResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -46,6 +46,8 @@ interface Op {
 }
 
 const DISC = { x: 45, y: 70 }; // disc 0 of discs.mp4 on frame 0, in pixels
+/** A webhook target on loopback that nothing listens to (allowed by the server's env below). */
+const HOOK = 'http://127.0.0.1:9/hook';
 const PNG = toPng(drawPicture(64, 48, [{ kind: 'rect', x: 8, y: 8, w: 20, h: 16, color: [200, 40, 40] }]));
 
 const OPS: Op[] = [
@@ -90,6 +92,16 @@ const OPS: Op[] = [
   { field: 'closeSession', type: 'mutation', scope: 'write', fence: 'entity', build: async (w, p, mutates) => ({ query: 'mutation($s: ID!) { closeSession(input: { sessionId: $s }) { freedBytes } }', variables: { s: mutates ? await w.freshSession(p) : p.session } }) },
   { field: 'reopenSession', type: 'mutation', scope: 'write', fence: 'entity', build: async (_w, p) => ({ query: 'mutation($s: ID!) { reopenSession(input: { sessionId: $s }) { session { id } } }', variables: { s: p.session } }) },
   { field: 'propagate', type: 'mutation', scope: 'write', fence: 'entity', build: async (w, p, mutates) => ({ query: 'mutation($s: ID!) { propagate(input: { sessionId: $s, maxFrames: 2 }) { job { id } } }', variables: { s: mutates ? await w.freshSession(p) : p.session } }) },
+  { field: 'startExport', type: 'mutation', scope: 'write', fence: 'entity', build: async (_w, p) => ({ query: 'mutation($p: ID!) { startExport(input: { projectId: $p, format: COCO_JSON }) { job { id } } }', variables: { p: p.id } }) },
+  { field: 'webhooks', type: 'query', scope: 'read', fence: 'entity', build: async (_w, p) => ({ query: 'query($p: ID!) { webhooks(projectId: $p) { id deliveries { id } } }', variables: { p: p.id } }) },
+  { field: 'createWebhook', type: 'mutation', scope: 'write', fence: 'entity', build: async (_w, p) => ({ query: `mutation($p: ID!) { createWebhook(input: { projectId: $p, url: "${HOOK}" }) { webhook { id } } }`, variables: { p: p.id } }) },
+  {
+    field: 'deleteWebhook', type: 'mutation', scope: 'write', fence: 'entity',
+    build: async (w, p) => {
+      const made = await w.admin.raw<{ createWebhook: { webhook: { id: string } } }, Record<string, unknown>>(`mutation($p: ID!) { createWebhook(input: { projectId: $p, url: "${HOOK}" }) { webhook { id } } }`, { p: p.id });
+      return { query: 'mutation($id: ID!) { deleteWebhook(input: { id: $id }) { id } }', variables: { id: made.data!.createWebhook.webhook.id } };
+    },
+  },
   { field: 'cancelJob', type: 'mutation', scope: 'write', fence: 'entity', build: async (_w, p) => ({ query: 'mutation($j: ID!) { cancelJob(input: { jobId: $j }) { job { id status } } }', variables: { j: p.job } }) },
   { field: 'createApiKey', type: 'mutation', scope: 'admin', fence: 'unrestricted', build: async () => ({ query: 'mutation { createApiKey(input: { name: "k", scopes: [read] }) { secret } }' }) },
   { field: 'revokeApiKey', type: 'mutation', scope: 'admin', fence: 'unrestricted', build: async (w) => ({ query: 'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }', variables: { id: await w.freshKey() } }) },
@@ -123,7 +135,7 @@ describe.each(databaseKinds())('access matrix (AUTH_MODE=apikey, %s)', (db) => {
   const spare: string[] = [];
 
   beforeAll(async () => {
-    srv = await startTestServer({ db, env: { AUTH_MODE: 'apikey', RATE_LIMIT_PER_SEC: '0', SESSION_MAX_OPEN: '200', SESSION_MAX_OPEN_PER_KEY: '200' } });
+    srv = await startTestServer({ db, env: { AUTH_MODE: 'apikey', RATE_LIMIT_PER_SEC: '0', SESSION_MAX_OPEN: '200', SESSION_MAX_OPEN_PER_KEY: '200', WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' } });
     const bootstrap = await srv.app.services.apiKeys.create({ name: 'bootstrap', scopes: ['admin'] });
     const auth = { authorization: `Bearer ${bootstrap.secret}` };
     const admin = httpClient(srv.url, auth);

@@ -47,7 +47,8 @@ export function discMask(k: number, i: number): Uint8Array {
   return out;
 }
 
-export function encodeDiscsVideo(outPath: string, bins: FfmpegBins, frameCount: number = DISCS_VIDEO.frames): Promise<void> {
+/** `sineAudioHz`: with an AAC sine-tone audio track. */
+export function encodeDiscsVideo(outPath: string, bins: FfmpegBins, frameCount: number = DISCS_VIDEO.frames, sineAudioHz?: number): Promise<void> {
   const { width, height, fps } = DISCS_VIDEO;
-  return encodeTestVideo({ outPath, width, height, fps, frameCount, frames: discFrame, bins, quality: 'high' });
+  return encodeTestVideo({ outPath, width, height, fps, frameCount, frames: discFrame, bins, quality: 'high', sineAudioHz });
 }

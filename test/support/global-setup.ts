@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { generateDemoModel } from '../../scripts/models/generate-demo.js';
 import { mkdir } from 'node:fs/promises';
 import { testBins } from '../fixtures/video.js';
-import { encodeDiscsVideo } from './discs-video.js';
+import { DISCS_VIDEO, encodeDiscsVideo } from './discs-video.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,6 +34,7 @@ export default async function setup(project: TestProject) {
   await mkdir(fixturesDir, { recursive: true });
   await encodeDiscsVideo(path.join(fixturesDir, 'discs.mp4'), testBins());
   await encodeDiscsVideo(path.join(fixturesDir, 'discs-long.mp4'), testBins(), 400);
+  await encodeDiscsVideo(path.join(fixturesDir, 'discs-audio.mp4'), testBins(), DISCS_VIDEO.frames, 440);
 
   project.provide('pgliteTemplate', template);
   project.provide('modelsDir', modelsDir);

@@ -1,5 +1,6 @@
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { Length, MaxLength } from 'class-validator';
+import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 import { PageArgs } from '../common/connection.type.js';
 
 /** Limits of a media's filename and label, the same for GraphQL and POST /upload. */
@@ -24,6 +25,8 @@ export class AddMediaInput {
   @Field({ nullable: true })
   @Length(1, LABEL_MAX)
   label?: string;
+
+  @ClientRequestIdField() clientRequestId?: string | null;
 }
 
 @InputType()

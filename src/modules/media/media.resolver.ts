@@ -26,7 +26,7 @@ export class MediaResolver {
   @Mutation(() => AddMediaPayload, { description: 'Adds an image (base64 or a server path). Large files: POST /upload.' })
   async addMedia(@Arg('input') input: AddMediaInput, @Ctx() ctx: Context) {
     await ctx.access.project(input.projectId);
-    return ctx.services.media.add(input);
+    return ctx.services.idempotency.storeMedia(ctx.principal.id, 'addMedia', input.clientRequestId, input, () => ctx.services.media.add(input));
   }
 
   @Authorized('write')

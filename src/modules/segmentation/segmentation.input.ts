@@ -1,5 +1,6 @@
 import { Field, Float, ID, InputType, Int, registerEnumType, Extensions } from 'type-graphql';
 import { listCap } from '../common/list-cap.js';
+import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 
 export enum PointLabel {
   POSITIVE = 'POSITIVE',
@@ -95,4 +96,5 @@ export class StartBatchSegmentationInput {
   @Field(() => Float, { nullable: true }) boxNmsThreshold?: number | null;
   @Field(() => Int, { nullable: true }) minArea?: number | null;
   @Field(() => Boolean, { nullable: true }) skipCovered?: boolean | null;
+  @ClientRequestIdField() clientRequestId?: string | null;
 }

@@ -32,7 +32,7 @@ export class SegmentationResolver {
   @Mutation(() => JobPayload, { description: 'Segment everything on every image of a project, as a job (follow it with jobProgress); masks are stored per media (Media.masks).' })
   async startBatchSegmentation(@Arg('input') input: StartBatchSegmentationInput, @Ctx() ctx: Context) {
     await ctx.access.project(input.projectId);
-    const job = await ctx.services.segmentation.startBatch(input, ctx.services.runner, (id) => ctx.services.projects.get(id));
+    const job = await ctx.services.idempotency.job(ctx.principal.id, 'startBatchSegmentation', input, () => ctx.services.segmentation.startBatch(input, ctx.services.runner, (id) => ctx.services.projects.get(id)));
     return { job: toJob(job) };
   }
 }

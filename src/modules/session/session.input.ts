@@ -1,6 +1,7 @@
 import { ArgsType, Field, Float, ID, InputType, Int, Extensions } from 'type-graphql';
 import { listCap } from '../common/list-cap.js';
 import { Length, Max, Min } from 'class-validator';
+import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 import { PageArgs } from '../common/connection.type.js';
 import { BoxInput, CoordinateSpace, PointInput } from '../segmentation/segmentation.input.js';
 import { PropagationDirection, SessionStatus } from './session.type.js';
@@ -54,6 +55,7 @@ export class PropagateInput {
   @Field(() => Int, { nullable: true, description: 'At most this many frames in each direction, the start frame included' })
   @Min(1)
   maxFrames?: number | null;
+  @ClientRequestIdField() clientRequestId?: string | null;
 }
 
 @ArgsType()

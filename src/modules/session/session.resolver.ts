@@ -102,7 +102,7 @@ export class SessionResolver {
   @Mutation(() => PropagatePayload, { description: 'Starts propagation as a job and returns it at once.' })
   async propagate(@Arg('input') input: PropagateInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
-    return { job: toJob(await ctx.services.sessions.propagate(input)) };
+    return { job: toJob(await ctx.services.idempotency.job(ctx.principal.id, 'propagate', input, () => ctx.services.sessions.propagate(input))) };
   }
 
   @Subscription(() => SessionEvent, {

@@ -12,42 +12,14 @@ import {
   uncompressedCounts,
 } from '../../../src/engine/masks/coco-rle.js';
 import { maskArea, maskBbox } from '../../../src/engine/masks/mask-stats.js';
+import { readRle } from '../../support/export-readers.js';
 
 /**
  * Independent, deliberately simple decoder written from the pycocotools description
- * (maskApi.c rleFrString + rleDecode): parse the string into counts (5 bits per char, offset 48,
- * 0x20 = more chars follow, 0x10 of the last char = sign; counts[i] += counts[i-2] for i > 2),
- * then write alternating 0/1 runs into a column-major buffer and transpose to row-major.
+ * (maskApi.c rleFrString + rleDecode), shared with the export tests.
  */
 function referenceDecode(h: number, w: number, s: string): Uint8Array {
-  const counts: number[] = [];
-  let p = 0;
-  while (p < s.length) {
-    let x = 0;
-    let k = 0;
-    let more = true;
-    while (more) {
-      const c = s.charCodeAt(p) - 48;
-      x |= (c & 0x1f) << (5 * k);
-      more = (c & 0x20) !== 0;
-      p++;
-      k++;
-      if (!more && (c & 0x10) !== 0) x |= -1 << (5 * k);
-    }
-    if (counts.length > 2) x += counts[counts.length - 2]!;
-    counts.push(x);
-  }
-  const colMajor = new Uint8Array(h * w);
-  let pos = 0;
-  let v = 0;
-  for (const c of counts) {
-    for (let i = 0; i < c; i++) colMajor[pos++] = v;
-    v ^= 1;
-  }
-  expect(pos).toBe(h * w);
-  const rowMajor = new Uint8Array(h * w);
-  for (let x = 0; x < w; x++) for (let y = 0; y < h; y++) rowMajor[y * w + x] = colMajor[x * h + y]!;
-  return rowMajor;
+  return readRle({ size: [h, w], counts: s });
 }
 
 /** Column-major runs the naive way (pycocotools rleEncode). */

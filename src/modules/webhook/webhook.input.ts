@@ -1,0 +1,19 @@
+import { ArrayMaxSize, MaxLength } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { WebhookEvent } from './webhook.type.js';
+
+@InputType()
+export class CreateWebhookInput {
+  @Field(() => ID) projectId: string;
+  @Field({ description: 'http(s) URL; private and loopback addresses are refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS allows them' })
+  @MaxLength(2048)
+  url: string;
+  @Field(() => [WebhookEvent], { defaultValue: [WebhookEvent.JOB_COMPLETED, WebhookEvent.JOB_FAILED, WebhookEvent.JOB_CANCELLED] })
+  @ArrayMaxSize(3)
+  events: WebhookEvent[];
+}
+
+@InputType()
+export class DeleteWebhookInput {
+  @Field(() => ID) id: string;
+}
