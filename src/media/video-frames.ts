@@ -1,3 +1,5 @@
+// Decoded video frames on disk for a session: one ffmpeg decode to raw RGB, read by offset.
+// (Over 300 lines: the decoder process, waiting readers and the file's lifecycle are one job.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, statfs, type FileHandle } from 'node:fs/promises';

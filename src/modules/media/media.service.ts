@@ -1,4 +1,6 @@
 // Media: validated, stored once by content hash, listed, deleted (bytes go when unreferenced).
+// (Over 300 lines: add() keeps nothing half-written across the store and the database; ingest
+// helpers live in media/ingest.ts.)
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';

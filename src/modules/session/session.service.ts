@@ -1,6 +1,8 @@
 // Tracking sessions: a video (or an image), a model, tracked objects and their prompts. Prompts
 // and masks are persisted; the model state lives in memory while the session is live, and is
 // rebuilt by replaying the prompts when it was lost (restart, idle TTL, reopen).
+// (Over 300 lines until it is split into a repository, the live-session registry, propagation
+// and a thin service: issue 12, item 3, still open.)
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
