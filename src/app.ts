@@ -63,7 +63,7 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     await store.sweepTemp();
     await FrameStore.sweep(path.join(config.dataDir, 'frames')).catch(() => undefined);
     const pubsub = redis ? createRedisPubSub(redis) : createMemoryPubSub();
-    const services = createServices({ config, db, engine, store, pubsub, log, version: VERSION });
+    const services = createServices({ config, db, engine, store, pubsub, redis, log, version: VERSION });
     disposers.push(() => services.sessions.dispose());
     disposers.push(() => services.runner.dispose());
     await services.runner.recover();

@@ -48,6 +48,8 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\/[^/?#\s]+(\/\d{1,2})?$/, 'must be a redis:// or rediss:// URL (host[:port], optional /db)')
     .optional(),
+  JOB_LOCK_MS: int(15_000, 1000, 3_600_000),
+  JOB_STALLED_INTERVAL_MS: int(5000, 500, 3_600_000),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only, at most 64').default('maskql:'),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
   INTROSPECTION: bool.optional(),
@@ -99,7 +101,8 @@ export interface Config {
   };
   limits: { maxObjectsPerRequest: number; maxPointsPerObject: number };
   sessions: { maxOpen: number; maxOpenPerKey: number; idleTtlMs: number; frameCacheBytes: number };
-  jobs: { concurrency: number };
+  /** lockMs and stalledIntervalMs: BullMQ's takeover of a dead process's job (REDIS_URL only). */
+  jobs: { concurrency: number; lockMs: number; stalledIntervalMs: number };
   /** Set when REDIS_URL is: events, jobs and limits are shared with the other processes. */
   redis?: { url: string; prefix: string };
   shutdownGraceMs: number;
@@ -174,7 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTtlMs: e.SESSION_IDLE_TTL_SEC * 1000,
       frameCacheBytes: e.SESSION_FRAME_CACHE_MB * 1024 * 1024,
     },
-    jobs: { concurrency: e.JOB_CONCURRENCY },
+    jobs: { concurrency: e.JOB_CONCURRENCY, lockMs: e.JOB_LOCK_MS, stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',

@@ -4,8 +4,10 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Engine } from './engine/engine.js';
 import type { PubSub } from './events/pubsub.js';
+import { BullJobQueue } from './jobs/bullmq-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import type { ContentStore } from './media/content-store.js';
+import type { RedisConnections } from './redis/redis-connections.js';
 import { ApiKeyService } from './modules/api-key/api-key.service.js';
 import { JobService } from './modules/job/job.service.js';
 import { MediaService } from './modules/media/media.service.js';
@@ -24,6 +26,8 @@ export interface Parts {
   engine: Engine;
   store: ContentStore;
   pubsub: PubSub;
+  /** REDIS_URL's connections: jobs (and events, limits) shared with the other processes. */
+  redis?: RedisConnections;
   log: Logger;
   version: string;
 }
@@ -31,7 +35,7 @@ export interface Parts {
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
   const media = new MediaService(db.prisma, store, config.media);
-  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency);
+  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, parts.redis && new BullJobQueue(parts.redis, config.jobs));
   const sessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
