@@ -65,6 +65,7 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     const pubsub = redis ? createRedisPubSub(redis) : createMemoryPubSub();
     const services = createServices({ config, db, engine, store, pubsub, redis, log, version: VERSION });
     disposers.push(() => services.sessions.dispose());
+    disposers.push(() => services.stopRevocations());
     disposers.push(() => services.runner.dispose());
     await services.runner.recover();
     // One process owns the embedded database, so every unreferenced file is an orphan; with a

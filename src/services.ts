@@ -8,7 +8,11 @@ import { BullJobQueue } from './jobs/bullmq-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import type { ContentStore } from './media/content-store.js';
 import type { RedisConnections } from './redis/redis-connections.js';
+import { shareRevocations } from './modules/api-key/api-key.revocations.js';
 import { ApiKeyService } from './modules/api-key/api-key.service.js';
+import { RedisSubscriptionCaps } from './redis/redis-subscription-caps.js';
+import { RedisTokenBuckets } from './redis/redis-token-buckets.js';
+import type { SharedLimits } from './server/auth/auth-guard.js';
 import { JobService } from './modules/job/job.service.js';
 import { MediaService } from './modules/media/media.service.js';
 import { ModelService } from './modules/model/model.service.js';
@@ -40,6 +44,14 @@ export function createServices(parts: Parts) {
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
+  const apiKeys = new ApiKeyService(db.prisma);
+  const stopRevocations = shareRevocations(apiKeys, pubsub);
+  // REDIS_URL: rate buckets and subscription caps counted in Redis, for every process alike.
+  const limitsClient = parts.redis?.open('limits');
+  const sharedLimits: SharedLimits | undefined = limitsClient && {
+    buckets: new RedisTokenBuckets(limitsClient, parts.redis!.prefix),
+    subscriptions: new RedisSubscriptionCaps(limitsClient, parts.redis!.prefix),
+  };
   return {
     media,
     runner,
@@ -49,7 +61,9 @@ export function createServices(parts: Parts) {
     segmentation: new SegmentationService(db.prisma, engine, media, config),
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
-    apiKeys: new ApiKeyService(db.prisma),
+    apiKeys,
+    sharedLimits,
+    stopRevocations,
     /** The stream of the sessionEvents subscription (checks the session exists first). */
     sessionEvents: async (sessionId: string, jobId: string | null, replay: boolean) => {
       const session = await sessions.row(sessionId);

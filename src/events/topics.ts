@@ -35,4 +35,6 @@ export type SessionEvent =
 export type Topics = {
   'session:events': [sessionId: string, payload: SessionEvent];
   'job:progress': [jobId: string, payload: JobSnapshot];
+  /** An API key was revoked: every process drops its cached verification of that key hash. */
+  'apikey:revoked': [payload: { hash: string }];
 };

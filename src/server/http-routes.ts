@@ -56,7 +56,7 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
       const principal = await guard.authenticate(req.headers.authorization);
       const access = guard.access(principal);
       access.require('write');
-      guard.charge(principal, 'write');
+      await guard.charge(principal, 'write');
       await access.project(q.projectId ?? '');
       if (Number(req.headers['content-length']) > maxUploadBytes) throw badInput(`Upload is larger than ${maxUploadBytes} bytes`, { reason: 'TOO_LARGE' });
       const result = await services.media.add({ projectId: q.projectId ?? '', stream: req, filename: q.filename ?? null, label: q.label ?? null });
@@ -73,7 +73,7 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
       const principal = await guard.authenticate(req.headers.authorization);
       const access = guard.access(principal);
       access.require('read');
-      guard.charge(principal, 'read');
+      await guard.charge(principal, 'read');
       await access.media(String(req.params.id));
       const media = await services.media.get(String(req.params.id));
       const bytes = await services.media.thumbnail(media);

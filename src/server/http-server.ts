@@ -45,7 +45,7 @@ export async function startHttpServer(opts: {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const guard = new AuthGuard(config, services.apiKeys, prisma);
+  const guard = new AuthGuard(config, services.apiKeys, prisma, services.sharedLimits);
   if (guard.mode === 'none') log.warn('AUTH_MODE=none: every client is an admin, with no key and no rate limit. Set AUTH_MODE=apikey or jwt for anything but local use.');
   else log.info({ mode: guard.mode }, 'authentication on');
   const context = (requestId: string, principal: Principal): Context => ({ requestId, log: log.child({ requestId }), services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });
@@ -73,7 +73,7 @@ export async function startHttpServer(opts: {
         }
       },
       context: (ctx, id, payload) => context(wsLog.start(ctx.extra.socket, id, payload), principals.get(ctx.extra.socket)!),
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const ops = active.get(ctx.extra.socket) ?? new Map<string, () => void>();
         active.set(ctx.extra.socket, ops);
         if (ops.size >= config.ws.maxSubscriptions) {
@@ -92,8 +92,8 @@ export async function startHttpServer(opts: {
         const op = getOperationAST(document, payload.operationName);
         let release = () => {};
         try {
-          if (op) guard.chargeOperation(principal, op);
-          if (op?.operation === 'subscription') release = guard.openSubscription(principal);
+          if (op) await guard.chargeOperation(principal, op);
+          if (op?.operation === 'subscription') release = await guard.openSubscription(principal);
         } catch (err) {
           return [err as GraphQLError];
         }
@@ -144,7 +144,7 @@ export async function startHttpServer(opts: {
               if (rc.operation?.operation === 'subscription') {
                 throw new GraphQLError('Subscriptions are served over graphql-ws (ws://…/graphql), not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
               }
-              if (rc.operation) guard.chargeOperation(rc.contextValue.principal, rc.operation);
+              if (rc.operation) await guard.chargeOperation(rc.contextValue.principal, rc.operation);
             },
             async willSendResponse(rc) {
               const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');

@@ -27,7 +27,15 @@ export class ApiKeyService {
   private readonly verified = new LRUCache<string, { principal: Principal | null; keyId: string | null; expiresAt: number | null }>({ max: 10_000, ttl: VERIFY_TTL_MS });
   private readonly touched = new Map<string, number>();
 
+  /** Told of each revocation (api-key.revocations.ts tells the other processes). */
+  onRevoked: (hash: string) => void = () => {};
+
   constructor(private readonly prisma: Prisma) {}
+
+  /** Drops what this process trusts about a key (revoked elsewhere). */
+  forget(hash: string): void {
+    this.verified.delete(hash);
+  }
 
   async create(input: NewApiKey): Promise<{ apiKey: ApiKey; secret: string }> {
     const scopes = parseScopes(input.scopes);
@@ -64,6 +72,7 @@ export class ApiKeyService {
     if (!row) throw notFound('API key', id);
     const revoked = row.revokedAt ? row : await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
     this.verified.delete(row.hash);
+    this.onRevoked(row.hash);
     return toApiKey(revoked);
   }
 
