@@ -11,11 +11,8 @@ import type { Topics } from './topics.js';
 type Listener = (event: CustomEvent) => void;
 
 export function createRedisPubSub(redis: RedisConnections): PubSub {
-  const target = createRedisEventTarget({
-    publishClient: redis.open('events-pub'),
-    subscribeClient: redis.open('events-sub'),
-    serializer: payloadCodec,
-  });
+  const subscribeClient = redis.open('events-sub');
+  const target = createRedisEventTarget({ publishClient: redis.open('events-pub'), subscribeClient, serializer: payloadCodec });
   const channel = (topic: string) => `${redis.prefix}events:${topic}`;
   // The same event target with every channel name prefixed; listeners only read event.detail.
   const prefixed = {
@@ -23,5 +20,7 @@ export function createRedisPubSub(redis: RedisConnections): PubSub {
     removeEventListener: (topic: string, l: Listener) => target.removeEventListener(channel(topic), l as never),
     dispatchEvent: (e: CustomEvent) => target.dispatchEvent(new CustomEvent(channel(e.type), { detail: e.detail }) as never),
   };
-  return createPubSub<Topics>({ eventTarget: prefixed as never });
+  // Redis answers one connection's commands in order: a PING answered means every SUBSCRIBE sent before it holds.
+  const subscribed = async () => void (await subscribeClient.ping());
+  return Object.assign(createPubSub<Topics>({ eventTarget: prefixed as never }), { subscribed });
 }

@@ -35,6 +35,8 @@ export type SessionEvent =
 export type Topics = {
   'session:events': [sessionId: string, payload: SessionEvent];
   'job:progress': [jobId: string, payload: JobSnapshot];
+  /** Cancel a running job, wherever it runs (the runner that holds it aborts it). */
+  'job:cancel': [payload: { jobId: string }];
   /** An API key was revoked: every process drops its cached verification of that key hash. */
   'apikey:revoked': [payload: { hash: string }];
 };

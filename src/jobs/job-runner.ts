@@ -28,6 +28,7 @@ export class JobRunner {
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<(job: JobSnapshot) => void>();
   private disposed = false;
+  private readonly cancels: AsyncIterator<{ jobId: string }> | undefined;
 
   constructor(
     private readonly prisma: Prisma,
@@ -36,6 +37,13 @@ export class JobRunner {
     concurrency: number,
     private readonly queue: JobQueue = new MemoryJobQueue(concurrency),
   ) {
+    // With a shared queue a job may run in another process: cancels are published to all.
+    if (queue.shared) {
+      const cancels = (this.cancels = pubsub.subscribe('job:cancel')[Symbol.asyncIterator]());
+      void (async () => {
+        for (let next = await cancels.next(); !next.done; next = await cancels.next()) this.running.get(next.value.jobId)?.abort();
+      })();
+    }
     queue.start((jobId, takeover) =>
       this.run(jobId, takeover).catch((err) => {
         this.log.error({ err, jobId }, 'job runner failed');
@@ -81,6 +89,13 @@ export class JobRunner {
       await this.prisma.job.update({ where: { id: jobId }, data: { cancelRequested: true } });
       running.abort();
       return (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
+    }
+    if (this.queue.shared) {
+      const elsewhere = await this.prisma.job.updateMany({ where: { id: jobId, status: 'RUNNING' }, data: { cancelRequested: true } });
+      if (elsewhere.count) {
+        this.pubsub.publish('job:cancel', { jobId });
+        return (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
+      }
     }
     const updated = await this.prisma.job.updateMany({
       where: { id: jobId, status: 'QUEUED' },
@@ -186,6 +201,7 @@ export class JobRunner {
   /** Stops taking jobs and aborts running ones; they end FAILED (retryable) by recover() at next start if not finished. */
   async dispose(): Promise<void> {
     this.disposed = true;
+    await this.cancels?.return?.();
     for (const c of this.running.values()) c.abort(new Error('shutdown'));
     await this.queue.dispose();
   }

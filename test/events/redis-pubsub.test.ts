@@ -63,6 +63,23 @@ describe.skipIf(!redisUrl)('PubSub over Redis', () => {
     await Promise.all([jobs.return?.(), frames.return?.(), stray.return?.()]);
   });
 
+  it('subscribed() settles once Redis holds every subscription asked for (listen, then read)', async () => {
+    const prefix = testPrefix('pubsub-ready');
+    const p = open(prefix);
+    const c = connections(prefix);
+    opened.push(c);
+    const probe = c.open('probe');
+    for (let i = 0; i < 5; i++) {
+      const it = p.subscribe('job:progress', `j${i}`)[Symbol.asyncIterator]();
+      const first = it.next(); // attaches the listener: SUBSCRIBE is sent, not yet confirmed
+      await p.subscribed();
+      expect(((await probe.pubsub('NUMSUB', `${prefix}events:job:progress:j${i}`)) as [string, number])[1]).toBe(1);
+      p.publish('job:progress', `j${i}`, job(i));
+      expect((await first).value).toEqual(job(i));
+      await it.return?.();
+    }
+  });
+
   it('a real second process publishes; this one receives every event in order', async () => {
     const prefix = testPrefix('pubsub-proc');
     const sub = open(prefix).subscribe('job:progress', 'job1')[Symbol.asyncIterator]();
