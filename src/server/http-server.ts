@@ -91,14 +91,21 @@ export async function startHttpServer(opts: {
         const principal = principals.get(ctx.extra.socket)!;
         const op = getOperationAST(document, payload.operationName);
         let release = () => {};
+        // Hold this socket's slot while the per-key checks wait (on Redis with REDIS_URL).
+        ops.set(id, () => {});
+        metrics.subscriptions++;
         try {
           if (op) await guard.chargeOperation(principal, op);
           if (op?.operation === 'subscription') release = await guard.openSubscription(principal);
         } catch (err) {
+          if (ops.delete(id)) metrics.subscriptions--;
           return [err as GraphQLError];
         }
+        if (active.get(ctx.extra.socket) !== ops || !ops.has(id)) {
+          release(); // completed or closed meanwhile
+          return [new GraphQLError('The operation ended before it started', { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
         ops.set(id, release);
-        metrics.subscriptions++;
         return undefined;
       },
       onComplete: (ctx, id) => {
