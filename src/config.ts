@@ -33,6 +33,7 @@ const schema = z.object({
   INFERENCE_TIMEOUT_MS: int(60_000, 100),
   MEDIA_MAX_BYTES: int(50 * 1024 * 1024, 1),
   MEDIA_MAX_PIXELS: int(60_000_000, 1),
+  MEDIA_MAX_SIDE: int(16_384, 1),
   VIDEO_MAX_BYTES: int(1024 * 1024 * 1024, 1),
   VIDEO_MAX_FRAMES: int(20_000, 1),
   MEDIA_ALLOWED_ROOTS: list,
@@ -58,11 +59,16 @@ const schema = z.object({
   QUERY_MAX_COST: int(20_000, 1),
   WS_CONNECTION_INIT_TIMEOUT_MS: int(10_000, 100),
   WS_MAX_SUBSCRIPTIONS: int(50, 1, 100_000),
+  WS_AUTH_RECHECK_MS: int(10_000, 100, 3_600_000),
+  GRAPHQL_MAX_BODY_BYTES: int(1024 * 1024, 1024, 1 << 30),
+  CORS_ORIGINS: list,
+  ALLOWED_HOSTS: list,
   AUTH_MODE: z.enum(['none', 'apikey', 'jwt']).default('none'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_PUBLIC_KEY: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_REQUIRE_EXP: bool.optional(),
   RATE_LIMIT_PER_SEC: z.coerce.number().min(0).max(1e6).default(50),
   RATE_LIMIT_BURST: int(300, 1, 1e9),
   RATE_COST_READ: int(1, 0, 1e6),
@@ -92,6 +98,8 @@ export interface Config {
   media: {
     maxBytes: number;
     maxPixels: number;
+    /** Largest accepted width or height of an image or video frame. */
+    maxSide: number;
     videoMaxBytes: number;
     videoMaxFrames: number;
     allowedRoots: string[];
@@ -108,7 +116,9 @@ export interface Config {
   shutdownGraceMs: number;
   introspection: boolean;
   query: { maxDepth: number; maxAliases: number; maxCost: number };
-  ws: { connectionInitTimeoutMs: number; maxSubscriptions: number; maxSubscriptionsPerKey: number };
+  ws: { connectionInitTimeoutMs: number; maxSubscriptions: number; maxSubscriptionsPerKey: number; authRecheckMs: number };
+  /** GraphQL bodies of callers that may not send base64 media (and every graphql-ws frame before connection_ack). */
+  http: { maxBodyBytes: number; corsOrigins: string[]; allowedHosts: string[] };
   auth: AuthConfig;
   rateLimit: { perSec: number; burst: number; cost: { read: number; write: number; inference: number } };
 }
@@ -116,7 +126,7 @@ export interface Config {
 export type AuthConfig =
   | { mode: 'none' }
   | { mode: 'apikey' }
-  | { mode: 'jwt'; secret?: string; publicKey?: string; issuer?: string; audience?: string };
+  | { mode: 'jwt'; secret?: string; publicKey?: string; issuer?: string; audience?: string; requireExp: boolean };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -163,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     media: {
       maxBytes: e.MEDIA_MAX_BYTES,
       maxPixels: e.MEDIA_MAX_PIXELS,
+      maxSide: e.MEDIA_MAX_SIDE,
       videoMaxBytes: e.VIDEO_MAX_BYTES,
       videoMaxFrames: e.VIDEO_MAX_FRAMES,
       allowedRoots: e.MEDIA_ALLOWED_ROOTS.map((r) => path.resolve(r)),
@@ -182,7 +193,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     query: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxCost: e.QUERY_MAX_COST },
-    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, maxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY },
+    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, maxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY, authRecheckMs: e.WS_AUTH_RECHECK_MS },
+    http: { maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES, corsOrigins: e.CORS_ORIGINS.map(origin), allowedHosts: e.ALLOWED_HOSTS.map((h) => h.toLowerCase()) },
     auth: authConfig(e),
     rateLimit: { perSec: e.RATE_LIMIT_PER_SEC, burst: e.RATE_LIMIT_BURST, cost: { read: e.RATE_COST_READ, write: e.RATE_COST_WRITE, inference: e.RATE_COST_INFERENCE } },
   };
@@ -192,5 +204,21 @@ function authConfig(e: z.output<typeof schema>): AuthConfig {
   if (e.AUTH_MODE !== 'jwt') return { mode: e.AUTH_MODE };
   // A PEM may come through the environment with its newlines escaped.
   const publicKey = e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n');
-  return { mode: 'jwt', secret: e.JWT_SECRET, publicKey, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE };
+  return { mode: 'jwt', secret: e.JWT_SECRET, publicKey, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, requireExp: e.JWT_REQUIRE_EXP ?? e.NODE_ENV === 'production' };
+}
+
+/** An origin as browsers send it (scheme://host[:port], lower case, no path). No "*": list them. */
+function origin(o: string): string {
+  try {
+    const url = new URL(o);
+    if (url.origin === 'null') throw new Error('opaque');
+    return url.origin;
+  } catch {
+    throw new ConfigError([`CORS_ORIGINS: ${JSON.stringify(o)} is not an origin (e.g. http://localhost:5173)`]);
+  }
+}
+
+/** The command-line client's server and key (src/cli): flags win over MASKQL_URL and MASKQL_KEY. */
+export function cliEnv(env: Record<string, string | undefined> = process.env): { url: string; key?: string } {
+  return { url: env.MASKQL_URL || 'http://127.0.0.1:4000', key: env.MASKQL_KEY || undefined };
 }

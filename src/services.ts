@@ -44,8 +44,8 @@ export function createServices(parts: Parts) {
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
-  const apiKeys = new ApiKeyService(db.prisma);
-  const stopRevocations = shareRevocations(apiKeys, pubsub);
+  const apiKeys = new ApiKeyService(db.prisma, pubsub);
+  const stopRevocations = shareRevocations(apiKeys);
   // REDIS_URL: rate buckets and subscription caps counted in Redis, for every process alike.
   const limitsClient = parts.redis?.open('limits');
   const sharedLimits: SharedLimits | undefined = limitsClient && {

@@ -22,8 +22,10 @@
  *      All channels are zero when the object is absent.
  *      maskmem_pos_enc [1,4096,8]: the token's (x, y) in 0..1 in channels 0 and 1, zero elsewhere.
  *      temporal_code [7,1,1,8] (numMaskmem = 7): zero except channel 7 (RECENCY_CHANNEL), which
- *      encodes recency: temporal_code[6 - tpos] = 0 for conditioning frames (tpos 0) and
- *      (7 - tpos)/6 for the frame tpos steps back (1 for the previous frame, 1/6 for 6 back).
+ *      encodes recency in SAM 2's order (the engine adds temporal_code[numMaskmem - t_pos - 1],
+ *      t_pos 0 for conditioning frames, numMaskmem - i for the frame i steps back):
+ *      temporal_code[6] = 0 (conditioning frames), temporal_code[i - 1] = (7 - i)/6 for the frame
+ *      i steps back (1 for the previous frame, 1/6 for 6 back).
  *
  * memory_attention.onnx  current_vision_feat, current_vision_pos_embed, memory_0 [1,nPtr,8],
  *                        memory_1 [1,nMem,8,64,64], memory_pos_embed, cond_frame_id_diff
@@ -37,8 +39,12 @@
  *      maskmem_pos_enc's channel 7 is zero, so it is the temporal code). So: present memories
  *      first, then the one that best overlaps the object now, the most recent one on ties; an
  *      absent (occluded) memory is used only when no memory holds the object. The prior is the
- *      weighted sum of the memories' channels. Object pointers, the positional embeddings and
- *      cond_frame_id_diff enter only through a zero-weighted term (they stay real inputs).
+ *      weighted sum of the memories' channels. When no present memory overlaps the object now
+ *      by more than NEAR_OVERLAP (it moved far since: a conditioning frame many frames away),
+ *      the prior mask is instead every cell of the current frame within MATCH_TOLERANCE of the
+ *      attended colour, anywhere: the object is found by appearance, as SAM 2's attention
+ *      matches by content. Object pointers, the positional embeddings and cond_frame_id_diff
+ *      enter only through a zero-weighted term (they stay real inputs).
  *
  * video_decoder.onnx  point_coords [N,P,2], point_labels [N,P], image_embed [N,52,64,64],
  *                     high_res_feats_0, high_res_feats_1
@@ -52,8 +58,8 @@
  *     SEED_TOLERANCE of the prior's colour. They go to the same core as mask_input (seeds and a
  *     mean-colour reference), with one positive point on the seed cell closest to the prior's
  *     colour, and a box: the bounding box of the prior (> 0.5) grown by WINDOW_MARGIN cells plus
- *     WINDOW_GROWTH of its size on each side, so growth stays near the object's last position
- *     (a same-coloured shape elsewhere is not captured). No seeds: no prompt at all, an empty
+ *     WINDOW_GROWTH of its size on each side, so growth stays near where the prior is (near the
+ *     object's last position, a same-coloured shape elsewhere is not captured). No seeds: no prompt at all, an empty
  *     mask.
  *   - occ_logit = +LOGIT when pred_mask has a cell > 0, else -LOGIT (the object is lost).
  *   - iou: the chosen mask's stability score (see demo-decoder-core.ts); 0 when empty.
@@ -95,6 +101,8 @@ export const SEED_TOLERANCE = TOLERANCES[1];
 export const PRESENT_WEIGHT = 10;
 export const OVERLAP_WEIGHT = 2;
 export const SHARPNESS = 8;
+/** A present memory overlapping the object by more than this fraction of its mask locates it; else it is found by colour anywhere. */
+export const NEAR_OVERLAP = 0.5;
 /** Tracking window around the prior: margin in 256-grid cells, plus this fraction of its size. */
 export const WINDOW_MARGIN = 16;
 export const WINDOW_GROWTH = 0.25;
@@ -251,7 +259,8 @@ export function buildMemoryEncoder(): Uint8Array {
     posEnc[t * MEM_CHANNELS + 1] = (Math.floor(t / FEAT) + 0.5) / FEAT;
   }
   const temporal = new Float32Array(NUM_MASKMEM * MEM_CHANNELS);
-  for (let j = 0; j < NUM_MASKMEM; j++) temporal[j * MEM_CHANNELS + RECENCY_CHANNEL] = recency(NUM_MASKMEM - 1 - j);
+  // SAM 2 adds maskmem_tpos_enc[numMaskmem - t_pos - 1]: code j is the frame j + 1 steps back, the last one conditioning frames.
+  for (let j = 0; j < NUM_MASKMEM; j++) temporal[j * MEM_CHANNELS + RECENCY_CHANNEL] = recency(j === NUM_MASKMEM - 1 ? 0 : j + 1);
   declareOutputs(g, MEMORY_ENCODER_IO, {
     maskmem_features: features,
     maskmem_pos_enc: g.constant(posEnc, [1, TOKENS, MEM_CHANNELS], 'float32', 'pos_enc'),
@@ -294,8 +303,21 @@ export function buildMemoryAttention(): Uint8Array {
     g.op('MatMul', [weights, g.op('Reshape', [mem, g.ints([-1, MEM_CHANNELS * TOKENS])])]),
     g.ints([1, MEM_CHANNELS, FEAT, FEAT]),
   ]);
+  // Appearance: where the current frame has the attended colour, anywhere. It is the prior when
+  // no present memory still lies on the object (it moved far since memory saw it, e.g. a
+  // conditioning frame many frames away), as SAM 2's attention matches tokens by content.
+  const priorColour = slice(prior, MEM.colour, MEM.colour + 3, 1); // [1,3,64,64], constant planes
+  const seen = g.op('Sub', [current, priorColour]);
+  const anywhere = toFloat(g.op('Less', [sum(g.op('Mul', [seen, seen]), [1]), f(MATCH_TOLERANCE * MATCH_TOLERANCE)])); // [1,1,64,64]
+  const near = toFloat(g.op('Greater', [h.max(g.op('Mul', [present, overlap]), [0], 1), f(NEAR_OVERLAP)])); // [1]
+  const anyPresent = toFloat(g.op('Greater', [h.max(present, [0], 1), f(0.5)])); // [1]
+  const global = g.op('Mul', [g.op('Sub', [f(1), near]), anyPresent]);
+  const priorMask = g.op('Add', [
+    g.op('Mul', [slice(prior, MEM.mask, MEM.mask + 1, 1), g.op('Sub', [f(1), global])]),
+    g.op('Mul', [anywhere, global]),
+  ]);
   const unused = h.zeroTerm([i.current_vision_pos_embed, i.memory_0, i.cond_frame_id_diff]);
-  const embed = g.op('Concat', [packed, g.op('Add', [slice(prior, MEM.mask, MEM.colour + 3, 1), unused])], { axis: 1 });
+  const embed = g.op('Concat', [packed, g.op('Add', [g.op('Concat', [priorMask, priorColour], { axis: 1 }), unused])], { axis: 1 });
   declareOutputs(g, MEMORY_ATTENTION_IO, { image_embed: embed });
   return encodeModel(g, { docString: DOC });
 }

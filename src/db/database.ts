@@ -1,7 +1,7 @@
 // Opens the database: PGlite in DATA_DIR by default (no server to install), PostgreSQL when
 // DATABASE_URL is set. Both run the same Prisma schema and migrations.
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -10,6 +10,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.js';
 import { PrismaClient } from './generated/client.js';
 import { MIGRATIONS_DIR } from '../paths.js';
+import { DirectoryLockedError, lockDirectory } from './directory-lock.js';
 import { applyMigrations, readMigrations, type SqlRunner } from './migrate.js';
 
 export type Prisma = PrismaClient;
@@ -36,7 +37,9 @@ export async function openDatabase(config: Config['database'], migrationsDir = M
 async function openPglite(dir: string, migrations: Awaited<ReturnType<typeof readMigrations>>): Promise<Database> {
   await prepareDirectory(dir);
   // Two processes on one PGlite directory lose writes silently: hold a lock file.
-  const releaseLock = await lockDirectory(dir);
+  const releaseLock = await lockDirectory(dir).catch((err) => {
+    throw err instanceof DirectoryLockedError ? new DatabaseUnavailableError(err.message) : err;
+  });
   let client: PGlite;
   try {
     client = await PGlite.create(dir);
@@ -121,35 +124,4 @@ async function prepareDirectory(dir: string): Promise<void> {
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
-}
-
-async function lockDirectory(dir: string): Promise<() => Promise<void>> {
-  const lockPath = path.join(dir, '..', `${path.basename(dir)}.lock`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(lockPath, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return () => rm(lockPath, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      if (holder && isAlive(holder)) {
-        throw new DatabaseUnavailableError(
-          `The embedded database in ${dir} is in use by process ${holder}; one process at a time (use DATABASE_URL for several).`,
-        );
-      }
-      await rm(lockPath, { force: true }); // stale: its process is gone (e.g. after SIGKILL)
-    }
-  }
-  throw new DatabaseUnavailableError(`Cannot lock the embedded database in ${dir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

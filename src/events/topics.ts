@@ -37,6 +37,9 @@ export type Topics = {
   'job:progress': [jobId: string, payload: JobSnapshot];
   /** Cancel a running job, wherever it runs (the runner that holds it aborts it). */
   'job:cancel': [payload: { jobId: string }];
-  /** An API key was revoked: every process drops its cached verification of that key hash. */
-  'apikey:revoked': [payload: { hash: string }];
+  /**
+   * A key or subject that must lose access at once, in every process (over Redis with REDIS_URL):
+   * each drops its cached verification of it and closes the open sockets holding it (4403).
+   */
+  'auth:revoked': [payload: { principalId: string }];
 };

@@ -13,11 +13,19 @@ export interface PutResult {
   size: number;
   /** false when identical content with the same extension was already stored. */
   created: boolean;
+  /**
+   * A private hard link to the same content (a temp file), or undefined where the filesystem
+   * cannot hard-link. It keeps the bytes even if a concurrent delete unlinks the stored file:
+   * restore() puts them back, drop() removes the link once the caller's row is committed.
+   */
+  hold?: string;
 }
 
 export interface PutStreamOptions {
   /** Abort with TOO_LARGE once more than this many bytes have arrived. */
   maxBytes?: number;
+  /** Keep a hold on the content (PutResult.hold); the caller drop()s it. */
+  hold?: boolean;
 }
 
 /** Temp files start with this; sweepTemp removes them. */
@@ -68,14 +76,28 @@ export class ContentStore {
     return path.join(this.root, m[1]!, m[2]!, `${m[3]}.${m[4]}`);
   }
 
-  async put(bytes: Buffer, ext: string): Promise<PutResult> {
+  async put(bytes: Buffer, ext: string, opts: { hold?: boolean } = {}): Promise<PutResult> {
+    return this.keepHold(await this.putHeld(bytes, ext), opts.hold);
+  }
+
+  private async keepHold(r: PutResult, keep: boolean | undefined): Promise<PutResult> {
+    if (keep) return r;
+    await this.drop(r.hold);
+    return { sha256: r.sha256, relPath: r.relPath, size: r.size, created: r.created };
+  }
+
+  private async putHeld(bytes: Buffer, ext: string): Promise<PutResult> {
     const e = normaliseExt(ext);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const relPath = this.relPathFor(sha256, e);
     const target = this.path(relPath);
-    if (await isCompleteFile(target, bytes.length)) return { sha256, relPath, size: bytes.length, created: false };
-
     const dir = path.dirname(target);
+    if (await isCompleteFile(target, bytes.length)) {
+      const hold = path.join(dir, tempName());
+      // The stored file may vanish between the check and the link (a delete): write it then.
+      if (await link(target, hold).then(() => true, () => false)) return { sha256, relPath, size: bytes.length, created: false, hold };
+    }
+
     const tmp = path.join(dir, tempName());
     try {
       await mkdir(dir, { recursive: true });
@@ -86,8 +108,8 @@ export class ContentStore {
       } finally {
         await fh.close();
       }
-      const created = await commit(tmp, target, bytes.length);
-      return { sha256, relPath, size: bytes.length, created };
+      const { created, hold } = await commit(tmp, target, bytes.length);
+      return { sha256, relPath, size: bytes.length, created, hold };
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw mapDiskError(err);
@@ -129,8 +151,8 @@ export class ContentStore {
       const relPath = this.relPathFor(sha256, e);
       const target = this.path(relPath);
       await mkdir(path.dirname(target), { recursive: true });
-      const created = await commit(tmp, target, size);
-      return { sha256, relPath, size, created };
+      const { created, hold } = await commit(tmp, target, size);
+      return await this.keepHold({ sha256, relPath, size, created, hold }, opts.hold);
     } catch (err) {
       if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
       throw mapDiskError(err);
@@ -169,6 +191,24 @@ export class ContentStore {
       if (err instanceof MediaError) throw err;
       return false;
     }
+  }
+
+  /**
+   * Put a stored file back from a hold (see PutResult.hold) if a concurrent delete removed it.
+   * Call under the same lock as the delete's reference count, so the two cannot interleave.
+   */
+  async restore(relPath: string, hold: string | undefined): Promise<void> {
+    if (!hold || (await this.exists(relPath))) return;
+    try {
+      await link(hold, this.path(relPath));
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw mapDiskError(err);
+    }
+  }
+
+  /** Remove a hold once it is no longer needed. */
+  async drop(hold: string | undefined): Promise<void> {
+    if (hold) await rm(hold, { force: true }).catch(() => undefined);
   }
 
   /** Delete a stored file; a missing file is not an error. Shard directories are kept. */
@@ -253,8 +293,9 @@ async function isCompleteFile(p: string, size: number): Promise<boolean> {
  * existing file, which tells us whether this call created the content; identical content that
  * is already there wins and the temp file is dropped. The temp file is gone afterwards.
  */
-async function commit(tmp: string, target: string, size: number): Promise<boolean> {
+async function commit(tmp: string, target: string, size: number): Promise<{ created: boolean; hold?: string }> {
   let created: boolean;
+  let hold: string | undefined = tmp;
   try {
     await link(tmp, target);
     created = true;
@@ -266,13 +307,14 @@ async function commit(tmp: string, target: string, size: number): Promise<boolea
       // A damaged leftover (wrong size) or a filesystem without hard links: replace atomically.
       await rename(tmp, target);
       created = true;
+      hold = undefined;
     } else {
       throw err;
     }
   }
-  await rm(tmp, { force: true });
+  // The temp file stays as the caller's hold (same bytes; identical content when not created).
   await syncDir(path.dirname(target));
-  return created;
+  return { created, hold };
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { MediaError, trimReason } from './media-error.js';
+import { ACCEPTED_VIDEO } from './video-probe.js';
 
 /** Raster formats this server accepts (what the bundled libvips decodes). */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif';
@@ -9,6 +10,8 @@ export interface ImageLimits {
   maxBytes: number;
   /** Largest accepted width*height, checked from the header before any decoding. */
   maxPixels: number;
+  /** Largest accepted width or height: a 1 x 60,000,000 strip passes a pixel cap, not this. */
+  maxSide?: number;
 }
 
 export interface ImageInfo {
@@ -76,7 +79,7 @@ export function sniffImageFormat(bytes: Buffer): SniffedFormat | undefined {
 
 function validateLimits(limits: ImageLimits): void {
   for (const [k, v] of Object.entries(limits)) {
-    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`image limit ${k} must be a positive number, got ${v}`);
+    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new RangeError(`image limit ${k} must be a positive number, got ${v}`);
   }
 }
 
@@ -106,6 +109,9 @@ export async function probeImage(bytes: Buffer, limits: ImageLimits): Promise<Im
   const { width, height } = meta;
   if (!(width > 0) || !(height > 0)) {
     throw new MediaError('CORRUPT_MEDIA', `the ${format} header declares an empty image (${width}x${height})`);
+  }
+  if (limits.maxSide !== undefined && (width > limits.maxSide || height > limits.maxSide)) {
+    throw new MediaError('TOO_MANY_PIXELS', `image is ${width}x${height}; the limit is ${limits.maxSide} pixels on each side (MEDIA_MAX_SIDE)`);
   }
   const pixels = width * height;
   if (pixels > limits.maxPixels) {
@@ -159,7 +165,9 @@ function headerError(err: unknown, sniffed: SniffedFormat | undefined): MediaErr
 
 function unsupportedMessage(what: string | undefined): string {
   const accepted = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
-  return what ? `${what.toUpperCase()} images are not supported; use ${accepted}` : `not an image; expected ${accepted}`;
+  return what
+    ? `${what.toUpperCase()} images are not supported; use ${accepted}`
+    : `neither an image nor a video we read; images: ${accepted}; videos: ${ACCEPTED_VIDEO}`;
 }
 
 function acceptedFormat(meta: Metadata, sniffed: SniffedFormat | undefined): ImageFormat {

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * Errors of the media layer. This layer knows nothing of GraphQL: the service layer maps
  * `code` to a client-facing error code. Messages are meant for humans and may be shown to
@@ -42,6 +44,23 @@ export function mapDiskError(err: unknown): unknown {
     return new MediaError('DISK_FULL', 'not enough disk space to store the media', { cause: err });
   }
   return err;
+}
+
+/**
+ * ffmpeg/ffprobe diagnostics made fit for a client: no memory addresses ("[mov,mp4 @ 0x55…]"),
+ * no file names or paths of this server (the file is "the file"), one short line.
+ */
+export function toolReason(text: string, filePath: string): string {
+  const abs = path.resolve(filePath);
+  const cleaned = text
+    .split(`file:${abs}`).join('the file')
+    .split(abs).join('the file')
+    .split(path.basename(abs)).join('the file')
+    .replace(/\[[^\]\n]*@\s*0x[0-9a-f]+\]\s*/gi, '')
+    .replace(/0x[0-9a-f]{4,}/gi, '')
+    .replace(/(?:file:)?(?:\/[^\s/:'"]+)+\/?/g, 'the file')
+    .replace(/\b[0-9a-f]{32,}\b/gi, '');
+  return trimReason(cleaned);
 }
 
 /** Trim a tool's diagnostic output to a short single-line reason. */

@@ -5,13 +5,12 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RgbImage } from './image-decode.js';
-import { MediaError, errnoCode, mapDiskError, trimReason } from './media-error.js';
+import { MediaError, errnoCode, mapDiskError, toolReason } from './media-error.js';
 import {
   INPUT_GUARD_ARGS,
   ffmpegCapabilities,
   fileInput,
   passthroughArgs,
-  redactPath,
   type FfmpegBins,
 } from './video-probe.js';
 
@@ -320,7 +319,7 @@ export class FrameStore {
       this.fail(mapped instanceof Error ? mapped : new Error(String(mapped)));
       return;
     }
-    const reason = trimReason(redactPath(stderr, this.opts.videoPath));
+    const reason = toolReason(stderr, this.opts.videoPath);
     if (stalled) {
       this.fail(new MediaError('CORRUPT_MEDIA', `ffmpeg produced no frame for ${Math.round(stallMs / 1000)} s and was stopped`));
       return;

@@ -3,7 +3,7 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { MediaError, errnoCode, trimReason } from './media-error.js';
+import { MediaError, errnoCode, toolReason, trimReason } from './media-error.js';
 
 // ---------------------------------------------------------------------------------------------
 // Locating ffmpeg / ffprobe
@@ -275,6 +275,8 @@ export interface ProbeVideoOptions {
   maxBytes?: number;
   /** Largest accepted width*height of one frame. */
   maxPixels?: number;
+  /** Largest accepted frame width or height. */
+  maxSide?: number;
   maxFrames?: number;
   maxDurationSec?: number;
   /**
@@ -294,13 +296,35 @@ const MIME: Record<VideoFormat, string> = {
 /** Demux-level messages that mean the file is cut short or damaged. */
 const TRUNCATION = /ended prematurely|partial file|truncat|end of file|read error|invalid data|moov atom not found|invalid nal/i;
 
-/** Recognise mp4/mov and Matroska/WebM from their first bytes. */
+/** The video containers this server accepts, for messages. */
+export const ACCEPTED_VIDEO = 'MP4, MOV, WebM or Matroska';
+
+/**
+ * ISO-BMFF brands of still images (HEIF, AVIF and their sequences): an `ftyp` box with one of
+ * these is an image for sharp, not an MP4 for ffmpeg.
+ */
+const IMAGE_BRANDS = new Set(['avif', 'avis', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'mif2', 'msf1', 'miaf']);
+
+/** Recognise mp4/mov and Matroska/WebM from their first bytes (HEIF/AVIF images are not videos). */
 export function sniffVideoContainer(head: Buffer): 'mp4' | 'matroska' | undefined {
   if (head.length >= 4 && head.readUInt32BE(0) === 0x1a45dfa3) return 'matroska';
   if (head.length >= 8) {
     const box = head.toString('latin1', 4, 8);
+    if (box === 'ftyp' && head.length >= 12 && IMAGE_BRANDS.has(head.toString('latin1', 8, 12))) return undefined;
     if (['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip', 'pnot'].includes(box)) return 'mp4';
   }
+  return undefined;
+}
+
+/** Video containers recognised by their first bytes and refused (named in the error). */
+export function sniffRefusedVideo(head: Buffer): string | undefined {
+  const ascii = (a: number, b: number) => head.toString('latin1', a, b);
+  if (head.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'AVI ') return 'AVI';
+  if (head.length >= 4 && ascii(0, 4) === 'FLV\x01') return 'FLV';
+  if (head.length >= 4 && ascii(0, 4) === 'OggS') return 'Ogg';
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x3026b275) return 'ASF/WMV';
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x000001ba) return 'MPEG-PS';
+  if (head.length >= 189 && head[0] === 0x47 && head[188] === 0x47) return 'MPEG-TS';
   return undefined;
 }
 
@@ -359,12 +383,6 @@ function rotationOf(s: ProbeStream): number {
   return (((Math.round(cw / 90) * 90) % 360) + 360) % 360;
 }
 
-/** Replace a file's absolute path (and its file: URL) in tool output by its base name. */
-export function redactPath(text: string, filePath: string): string {
-  const abs = path.resolve(filePath);
-  return text.split(`file:${abs}`).join(path.basename(abs)).split(abs).join(path.basename(abs));
-}
-
 /**
  * Probe a video file with ffprobe: container, codec, displayed size, fps, frame count and
  * duration. Only MP4/MOV and WebM/Matroska are accepted; anything else is UNSUPPORTED_MEDIA, a
@@ -404,7 +422,7 @@ export async function probeVideo(
   const fail = (reason: string): MediaError =>
     sniffed
       ? new MediaError('CORRUPT_MEDIA', `the ${sniffed === 'mp4' ? 'MP4/MOV' : 'WebM/Matroska'} file is corrupt or truncated: ${reason}`)
-      : new MediaError('UNSUPPORTED_MEDIA', `not a supported video (MP4, MOV, WebM, Matroska): ${reason}`);
+      : new MediaError('UNSUPPORTED_MEDIA', `not a supported video (accepted: ${ACCEPTED_VIDEO}): ${reason}`);
 
   const base = ['-v', 'error', '-hide_banner'];
   const input = INPUT_GUARD_ARGS;
@@ -423,7 +441,7 @@ export async function probeVideo(
     json = undefined;
   }
   if (first.code !== 0 || !json?.format?.format_name) {
-    throw fail(trimReason(redactPath(first.stderr, filePath)) || `ffprobe exited with code ${first.code}`);
+    throw fail(toolReason(first.stderr, filePath) || `ffprobe exited with code ${first.code}`);
   }
 
   const formatName = json.format.format_name;
@@ -437,7 +455,7 @@ export async function probeVideo(
   } else if (formatName === 'matroska,webm') {
     format = ['vp8', 'vp9', 'av1'].includes(codec) ? 'webm' : 'mkv';
   } else {
-    throw new MediaError('UNSUPPORTED_MEDIA', `container ${formatName} is not supported; use MP4, MOV, WebM or Matroska`);
+    throw new MediaError('UNSUPPORTED_MEDIA', `container ${formatName} is not supported; use ${ACCEPTED_VIDEO}`);
   }
 
   const rawW = stream.width ?? 0;
@@ -447,6 +465,9 @@ export async function probeVideo(
   const swap = rotation === 90 || rotation === 270;
   const width = swap ? rawH : rawW;
   const height = swap ? rawW : rawH;
+  if (opts.maxSide !== undefined && (width > opts.maxSide || height > opts.maxSide)) {
+    throw new MediaError('TOO_MANY_PIXELS', `video frames are ${width}x${height}; the limit is ${opts.maxSide} pixels on each side (MEDIA_MAX_SIDE)`);
+  }
   if (opts.maxPixels !== undefined && width * height > opts.maxPixels) {
     throw new MediaError('TOO_MANY_PIXELS', `video frames are ${width}x${height}; the limit is ${opts.maxPixels} pixels`);
   }
@@ -478,9 +499,8 @@ export async function probeVideo(
       { timeoutMs: Math.max(timeoutMs, 120_000) },
     );
     if (count.timedOut) throw fail('ffprobe timed out while counting frames');
-    const stderr = redactPath(count.stderr, filePath);
-    if (count.code !== 0 || TRUNCATION.test(stderr)) {
-      throw fail(trimReason(stderr) || `ffprobe exited with code ${count.code}`);
+    if (count.code !== 0 || TRUNCATION.test(count.stderr)) {
+      throw fail(toolReason(count.stderr, filePath) || `ffprobe exited with code ${count.code}`);
     }
     let packets: number | undefined;
     try {

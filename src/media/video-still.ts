@@ -1,5 +1,5 @@
 // One decoded frame of a video (for its thumbnail), without a frame store.
-import { MediaError, trimReason } from './media-error.js';
+import { MediaError, toolReason } from './media-error.js';
 import { fileInput, INPUT_GUARD_ARGS, runTool, type FfmpegBins } from './video-probe.js';
 
 export async function decodeFirstFrame(
@@ -15,7 +15,7 @@ export async function decodeFirstFrame(
     { maxStdoutBytes: frameBytes + 1, timeoutMs: 60_000 },
   );
   if (res.stdout.length < frameBytes) {
-    throw new MediaError('CORRUPT_MEDIA', `cannot decode the first frame: ${trimReason(res.stderr) || 'no frame data'}`);
+    throw new MediaError('CORRUPT_MEDIA', `cannot decode the first frame: ${toolReason(res.stderr, videoPath) || 'no frame data'}`);
   }
   return { data: res.stdout.subarray(0, frameBytes), width, height };
 }

@@ -3,8 +3,11 @@ import express, { type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Services } from '../services.js';
 import { badInput } from '../errors/app-errors.js';
+import { mediaView } from '../modules/media/media.view.js';
+import { databaseFailureError } from '../db/db-errors.js';
 import { containsNul, nulError } from './input-guard.js';
 import type { AuthGuard } from './auth/auth-guard.js';
+import { mediaForRead } from './media-access.js';
 
 const STATUS: Record<string, number> = {
   BAD_USER_INPUT: 400,
@@ -16,9 +19,10 @@ const STATUS: Record<string, number> = {
 };
 
 export function sendError(res: Response, err: unknown, log: (err: unknown) => void): void {
+  if (!(err instanceof GraphQLError)) err = databaseFailureError(err) ?? err;
   if (err instanceof GraphQLError) {
     const code = String(err.extensions.code ?? 'INTERNAL_SERVER_ERROR');
-    const status = err.extensions.reason === 'TOO_LARGE' ? 413 : (STATUS[code] ?? 500);
+    const status = err.extensions.reason === 'TOO_LARGE' ? 413 : err.extensions.reason === 'DATABASE_UNAVAILABLE' ? 503 : (STATUS[code] ?? 500);
     const { http, ...extensions } = err.extensions as { http?: { headers?: Iterable<[string, string]> } };
     for (const [k, v] of http?.headers ?? []) res.setHeader(k, v);
     res.status(status).json({ errors: [{ message: err.message, extensions }] });
@@ -31,7 +35,9 @@ export function sendError(res: Response, err: unknown, log: (err: unknown) => vo
     return;
   }
   if (parserError.type === 'entity.too.large') {
-    res.status(413).json({ errors: [{ message: 'Request body is larger than the limit (MEDIA_MAX_BYTES)', extensions: { code: 'BAD_USER_INPUT', reason: 'TOO_LARGE' } }] });
+    const limit = (err as { limit?: number }).limit;
+    res.set('Connection', 'close');
+    res.status(413).json({ errors: [{ message: `Request body is larger than the limit of ${limit} bytes (GRAPHQL_MAX_BODY_BYTES; base64 media up to MEDIA_MAX_BYTES needs the write scope)`, extensions: { code: 'BAD_USER_INPUT', reason: 'TOO_LARGE', maxBytes: limit } }] });
     return;
   }
   log(err);
@@ -57,10 +63,11 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
       const access = guard.access(principal);
       access.require('write');
       await guard.charge(principal, 'write');
-      await access.project(q.projectId ?? '');
+      if (!q.projectId) throw badInput('projectId is required (POST /upload?projectId=...)', { field: 'projectId' });
+      await access.project(q.projectId);
       if (Number(req.headers['content-length']) > maxUploadBytes) throw badInput(`Upload is larger than ${maxUploadBytes} bytes`, { reason: 'TOO_LARGE' });
-      const result = await services.media.add({ projectId: q.projectId ?? '', stream: req, filename: q.filename ?? null, label: q.label ?? null });
-      res.status(201).json({ data: { media: result.media, deduplicated: result.deduplicated } });
+      const result = await services.media.add({ projectId: q.projectId, stream: req, filename: q.filename ?? null, label: q.label ?? null });
+      res.status(201).json({ data: { media: mediaView(result.media), deduplicated: result.deduplicated } });
     } catch (err) {
       // Refused before the body was read: this connection cannot carry another request.
       if (!req.readableEnded) res.set('Connection', 'close');
@@ -70,12 +77,7 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
 
   router.get('/media/:id/thumbnail', async (req, res) => {
     try {
-      const principal = await guard.authenticate(req.headers.authorization);
-      const access = guard.access(principal);
-      access.require('read');
-      await guard.charge(principal, 'read');
-      await access.media(String(req.params.id));
-      const media = await services.media.get(String(req.params.id));
+      const media = await mediaForRead(services, guard, req);
       const bytes = await services.media.thumbnail(media);
       if (!bytes) {
         res.status(404).end();

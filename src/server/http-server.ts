@@ -6,25 +6,29 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Prisma } from '../db/database.js';
 import { createLoaders } from '../db/loaders.js';
 import type { Services } from '../services.js';
 import type { Context } from './context.js';
 import { formatError } from './format-error.js';
-import { Metrics } from './metrics.js';
+import { Metrics, operationLabel } from './metrics.js';
 import { queryLimitRules } from './query-limits.js';
 import { containsNul, MAX_TOKENS, nulError } from './input-guard.js';
+import { BrowserGuard } from './browser-guard.js';
+import { callerFirst, callerOf } from './body-limit.js';
+import { listCaps } from './list-caps.js';
+import { OperationGate } from './operation-gate.js';
+import { startWsServer } from './ws-server.js';
 import type { Engine } from '../engine/engine.js';
 import { httpRoutes, sendError } from './http-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
-import { wsAuthorization } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
-import { requestIds, requestLogPlugin, wsOperationLog } from './request-log.js';
+import { requestIds, requestLogPlugin } from './request-log.js';
+import { webAppRoutes } from './web-app.js';
+import { mediaFrameRoute } from './media-frame-route.js';
 
 export interface HttpServer {
   url: string;
@@ -49,88 +53,22 @@ export async function startHttpServer(opts: {
   if (guard.mode === 'none') log.warn('AUTH_MODE=none: every client is an admin, with no key and no rate limit. Set AUTH_MODE=apikey or jwt for anything but local use.');
   else log.info({ mode: guard.mode }, 'authentication on');
   const context = (requestId: string, principal: Principal): Context => ({ requestId, log: log.child({ requestId }), services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });
-  const wsLog = wsOperationLog(log);
   const production = config.env === 'production';
 
   const limitRules = queryLimitRules(config.query);
   const metrics = new Metrics(opts.engine, services);
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: Math.ceil(config.media.maxBytes * 1.37) + 65536 });
-  // Who is on each socket (authenticated once, at connection_init).
-  const principals = new WeakMap<object, Principal>();
-  // Operations in flight per socket, with what releases their per-key subscription slot.
-  const active = new WeakMap<object, Map<string, () => void>>();
-  const ws = useServer(
-    {
-      schema,
-      connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs,
-      // Refused credentials close the socket with 4403 Forbidden before any operation runs.
-      onConnect: async (ctx) => {
-        try {
-          principals.set(ctx.extra.socket, await guard.authenticate(wsAuthorization(ctx.connectionParams, ctx.extra.request.headers)));
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      context: (ctx, id, payload) => context(wsLog.start(ctx.extra.socket, id, payload), principals.get(ctx.extra.socket)!),
-      onSubscribe: async (ctx, id, payload) => {
-        const ops = active.get(ctx.extra.socket) ?? new Map<string, () => void>();
-        active.set(ctx.extra.socket, ops);
-        if (ops.size >= config.ws.maxSubscriptions) {
-          return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations at once on one connection`, { extensions: { code: 'RESOURCE_EXHAUSTED', retryable: true } })];
-        }
-        if (containsNul(payload)) return [nulError()];
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: MAX_TOKENS });
-        } catch (err) {
-          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        const errors = validate(schema, document, [...specifiedRules, ...limitRules]);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        const principal = principals.get(ctx.extra.socket)!;
-        const op = getOperationAST(document, payload.operationName);
-        let release = () => {};
-        // Hold this socket's slot while the per-key checks wait (on Redis with REDIS_URL).
-        ops.set(id, () => {});
-        metrics.subscriptions++;
-        try {
-          if (op) await guard.chargeOperation(principal, op);
-          if (op?.operation === 'subscription') release = await guard.openSubscription(principal);
-        } catch (err) {
-          if (ops.delete(id)) metrics.subscriptions--;
-          return [err as GraphQLError];
-        }
-        if (active.get(ctx.extra.socket) !== ops || !ops.has(id)) {
-          release(); // completed or closed meanwhile
-          return [new GraphQLError('The operation ended before it started', { extensions: { code: 'BAD_USER_INPUT' } })];
-        }
-        ops.set(id, release);
-        return undefined;
-      },
-      onComplete: (ctx, id) => {
-        wsLog.end(ctx.extra.socket, id);
-        const ops = active.get(ctx.extra.socket);
-        const release = ops?.get(id);
-        if (!release) return;
-        release();
-        ops!.delete(id);
-        metrics.subscriptions--;
-      },
-      onClose: (ctx) => {
-        const ops = active.get(ctx.extra.socket);
-        for (const release of ops?.values() ?? []) release();
-        metrics.subscriptions -= ops?.size ?? 0;
-        active.delete(ctx.extra.socket);
-      },
-      onError: (ctx, id, _payload, errors) => log.warn({ id, requestId: wsLog.requestId(ctx.extra.socket, id), errors: errors.map((e) => e.message) }, 'graphql-ws operation failed'),
-    },
-    wss,
-  );
+  const gate = new OperationGate(guard, schema, listCaps(config.limits));
+  const browser = new BrowserGuard(config, () => (server.address() as AddressInfo | null)?.port ?? config.port);
+  // Base64 media (MEDIA_MAX_BYTES) only from callers who may write; everyone else, small bodies.
+  const writerMaxBytes = Math.ceil(config.media.maxBytes * 1.37) + 65536;
+  const ws = startWsServer({ server, schema, config, guard, gate, browser, metrics, log, writerMaxBytes, revocations: services.apiKeys.revocations(), context });
 
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: production,
+    // main.ts owns SIGTERM/SIGINT: two handlers would race (and Apollo's exits before ours ends).
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     validationRules: limitRules,
     parseOptions: { maxTokens: MAX_TOKENS },
@@ -139,7 +77,7 @@ export async function startHttpServer(opts: {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       requestLogPlugin<Context>(),
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ApolloServerPluginLandingPageDisabled(), // GraphiQL, from our own files, is the landing page (web-app.ts)
       {
         async serverWillStart() {
           return { async drainServer() { await ws.dispose(); } };
@@ -151,11 +89,12 @@ export async function startHttpServer(opts: {
               if (rc.operation?.operation === 'subscription') {
                 throw new GraphQLError('Subscriptions are served over graphql-ws (ws://…/graphql), not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
               }
-              if (rc.operation) await guard.chargeOperation(rc.contextValue.principal, rc.operation);
+              // Before variables are coerced: scope of the operation's kind, list caps, rate limit.
+              if (rc.operation) await gate.check(rc.contextValue.principal, rc.document, rc.operation, rc.request.variables);
             },
             async willSendResponse(rc) {
               const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-              const labels = { operation: rc.operationName ?? 'anonymous', type: rc.operation?.operation ?? 'invalid' };
+              const labels = { operation: operationLabel(rc.document, rc.operation), type: rc.operation?.operation ?? 'invalid' };
               metrics.requests.inc({ ...labels, outcome: errors?.length ? String(errors[0]) : 'ok' });
               metrics.latency.observe(labels, (performance.now() - started) / 1000);
               log.info({ requestId: rc.contextValue.requestId, op: rc.operationName ?? rc.operation?.operation, ms: Math.round(performance.now() - started), errors }, 'graphql');
@@ -171,6 +110,7 @@ export async function startHttpServer(opts: {
   await apollo.start();
 
   app.use(requestIds());
+  app.use(browser.middleware());
   const routeLog = (err: unknown) => log.error({ err }, 'http route failed');
   // With authentication on, /metrics is for admins (Prometheus: authorization.credentials).
   app.get('/metrics', async (req, res) => {
@@ -182,10 +122,11 @@ export async function startHttpServer(opts: {
     }
   });
   app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
+  app.use(webAppRoutes({ graphiql: !production }), mediaFrameRoute(services, guard, routeLog));
   app.use(
     '/graphql',
-    // Base64 bodies up to MEDIA_MAX_BYTES; larger videos go through POST /upload or serverPath.
-    express.json({ limit: Math.ceil(config.media.maxBytes * 1.37) + 65536 }),
+    // Who is calling is known before the body is read, and decides how much of it may be read.
+    callerFirst(guard, config.http.maxBodyBytes, writerMaxBytes, log),
     (req: express.Request, res: express.Response, next: express.NextFunction) => {
       if (containsNul(req.body)) {
         res.status(400).json({ errors: [{ message: nulError().message, extensions: { code: 'BAD_USER_INPUT' } }] });
@@ -193,7 +134,7 @@ export async function startHttpServer(opts: {
       }
       next();
     },
-    expressMiddleware(apollo, { context: async ({ req, res }) => context(res.locals.requestId, await guard.authenticate(req.headers.authorization)) }),
+    expressMiddleware(apollo, { context: async ({ res }) => context(res.locals.requestId, callerOf(res)) }),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape too.
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendError(res, err, (e) => log.error({ err: e }, 'request failed')));
@@ -211,7 +152,7 @@ export async function startHttpServer(opts: {
     // Stops accepting, lets in-flight requests finish, closes sockets (graphql-ws first).
     dispose: async () => {
       await apollo.stop();
-      wss.close();
+      await ws.dispose();
       guard.dispose();
     },
   };

@@ -1,15 +1,28 @@
 // /metrics in Prometheus format: requests and latency by operation, inference time by model and
 // stage, queue depth, open sessions and subscriptions, embedding cache hit ratio, memory.
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
+import { rootFieldNames } from './auth/root-fields.js';
 import type { Services } from '../services.js';
+
+/**
+ * The `operation` label: the root field an operation runs (a bounded set: the schema's), not the
+ * name a client chose, which would let any client grow /metrics without end. "multiple" for
+ * several root fields, "none" for introspection alone or a document that did not resolve.
+ */
+export function operationLabel(document: DocumentNode | undefined, op: OperationDefinitionNode | undefined | null): string {
+  if (!document || !op) return 'none';
+  const names = new Set(rootFieldNames(document, op));
+  return names.size === 0 ? 'none' : names.size === 1 ? [...names][0]! : 'multiple';
+}
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'maskql_graphql_requests_total', help: 'GraphQL operations by name, type and outcome', labelNames: ['operation', 'type', 'outcome'] as const, registers: [this.registry] });
+  readonly requests = new Counter({ name: 'maskql_graphql_requests_total', help: 'GraphQL operations by root field, type and outcome', labelNames: ['operation', 'type', 'outcome'] as const, registers: [this.registry] });
   readonly latency = new Histogram({
     name: 'maskql_graphql_request_duration_seconds',
-    help: 'GraphQL operation latency by name',
+    help: 'GraphQL operation latency by root field',
     labelNames: ['operation', 'type'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],

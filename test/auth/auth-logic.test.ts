@@ -1,5 +1,5 @@
 // Unit tests of the pure pieces of access control: scopes, the token bucket, operation costs.
-import { parse, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { operationCost } from '../../src/server/auth/operation-cost.js';
 import { grants, parseScopes } from '../../src/server/auth/scopes.js';
@@ -43,13 +43,23 @@ describe('token bucket', () => {
 
 describe('operation cost', () => {
   const cost = { read: 1, write: 2, inference: 10 };
-  const op = (src: string) => parse(src).definitions[0] as OperationDefinitionNode;
+  const price = (src: string) => {
+    const doc = parse(src);
+    return operationCost(doc, doc.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode, cost);
+  };
 
   it('prices reads, writes and inference per root field, aliases included', () => {
-    expect(operationCost(op('{ projects { totalCount } models { name } }'), cost)).toBe(2);
-    expect(operationCost(op('{ __typename }'), cost)).toBe(1);
-    expect(operationCost(op('mutation { createProject(input: {name: "x"}) { project { id } } }'), cost)).toBe(2);
-    expect(operationCost(op('mutation { a: segmentImage(input: {objects: []}) { width } b: segmentImage(input: {objects: []}) { width } }'), cost)).toBe(20);
-    expect(operationCost(op('subscription { jobProgress(jobId: "x") { id } }'), cost)).toBe(1);
+    expect(price('{ projects { totalCount } models { name } }')).toBe(2);
+    expect(price('{ __typename }')).toBe(1);
+    expect(price('mutation { createProject(input: {name: "x"}) { project { id } } }')).toBe(2);
+    expect(price('mutation { a: segmentImage(input: {objects: []}) { width } b: segmentImage(input: {objects: []}) { width } }')).toBe(20);
+    expect(price('subscription { jobProgress(jobId: "x") { id } }')).toBe(1);
+  });
+
+  it('charges the fields of fragments at the root, inline and named, nested', () => {
+    const seg = (a: string) => `${a}: segmentImage(input: {objects: []}) { width }`;
+    expect(price(`mutation { ... on Mutation { ${seg('a')} ${seg('b')} } }`)).toBe(20);
+    expect(price(`mutation { ...F createProject(input: {name: "x"}) { project { id } } } fragment F on Mutation { ${seg('a')} ... on Mutation { ${seg('b')} } }`)).toBe(22);
+    expect(price('query { ... on Query { projects { totalCount } models { name } } }')).toBe(2);
   });
 });

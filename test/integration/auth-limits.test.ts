@@ -133,7 +133,7 @@ describe('npm run keys (the CLI)', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-keys-'));
     try {
       await cp(inject('pgliteTemplate'), path.join(dataDir, 'db'), { recursive: true });
-      const cli = (...args: string[]) => run(process.execPath, [path.join(PACKAGE_ROOT, 'dist/scripts/api-keys.js'), ...args], { env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' } });
+      const cli = (...args: string[]) => run(process.execPath, [path.join(PACKAGE_ROOT, 'dist/src/cli/main.js'), 'keys', ...args], { env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' } });
       const created = await cli('create', '--name', 'ci', '--scopes', 'read');
       const secret = /^(mqk_\S+)$/m.exec(created.stdout)?.[1];
       expect(secret).toBeDefined();

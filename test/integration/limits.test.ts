@@ -72,7 +72,7 @@ describe('limits', () => {
     const res = await fetch(`${srv.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toMatch(/maskql_graphql_requests_total\{operation="SegmentImage",type="mutation",outcome="ok"\} 2/);
+    expect(text).toMatch(/maskql_graphql_requests_total\{operation="segmentImage",type="mutation",outcome="ok"\} 2/);
     expect(text).toMatch(/maskql_inference_duration_seconds_count\{model="demo",stage="encode"\} 1/);
     expect(text).toMatch(/maskql_inference_duration_seconds_count\{model="demo",stage="decode"\} 2/);
     expect(text).toMatch(/maskql_embedding_cache_hit_ratio 0\.5/);

@@ -139,4 +139,21 @@ describe('ContentStore', () => {
     expect(await store.exists(r.relPath)).toBe(false);
     await expect(store.read(r.relPath)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('a hold keeps the bytes through a concurrent remove; restore puts them back, drop lets go', async () => {
+    const bytes = randomBytes(3000);
+    await store.put(bytes, 'png'); // already stored: the next put holds the existing file
+    for (const r of [await store.put(bytes, 'png', { hold: true }), await store.putStream(Readable.from([bytes]), 'png', { hold: true })]) {
+      expect(r.hold && path.basename(r.hold).startsWith(TEMP_PREFIX)).toBe(true);
+      await store.remove(r.relPath); // a delete of another media with the same bytes
+      expect(await store.exists(r.relPath)).toBe(false);
+      await store.restore(r.relPath, r.hold);
+      expect((await store.read(r.relPath)).equals(bytes)).toBe(true);
+      await store.drop(r.hold);
+    }
+    expect((await listFiles(store.root)).filter((f) => f.includes(TEMP_PREFIX))).toEqual([]);
+    // Without { hold: true } nothing is left behind.
+    expect((await store.put(randomBytes(10), 'gif')).hold).toBeUndefined();
+    expect((await listFiles(store.root)).filter((f) => f.includes(TEMP_PREFIX))).toEqual([]);
+  });
 });

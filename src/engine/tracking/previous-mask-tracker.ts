@@ -46,32 +46,83 @@ export class PreviousMaskTracker extends TrackerBase {
 
   async *propagate(opts: PropagateOptions): AsyncGenerator<FrameResult> {
     const step = opts.direction === 'forward' ? 1 : -1;
-    // An object is tracked from its own prompts, or from the previous frame's result.
-    const prev = new Map<number, SegmentedMask | undefined>(this.objectIds().map((id) => [id, this.memory.seed(id, opts.start - step)]));
     const plan = framePlan(this.video.frameCount, opts);
+    if (!plan.length) return;
+    // An object is tracked from its own prompts, or from the previous frame's result. One with
+    // neither at the start enters the pass from its nearest prompted frame: a lead-in tracks it
+    // from there to the start (and on through the plan, when that frame lies ahead), as SAM 2's
+    // memory of all conditioning frames does.
+    const prev = new Map<number, SegmentedMask | null>();
+    const leadIns = new Map<number, Map<number, SegmentedMask | null>>();
+    const inPlan = new Set(plan);
+    for (const id of this.objectIds()) {
+      if (this.prompts.get(id, opts.start)) continue;
+      const seed = this.memory.seed(id, opts.start - step);
+      if (seed) prev.set(id, seed);
+      else {
+        const from = this.nearestPrompted(id, opts.start, step);
+        if (from !== undefined) leadIns.set(id, await this.leadIn(id, from, opts.start, inPlan, opts.signal));
+      }
+    }
     for (let k = 0; k < plan.length; k++) {
       const f = plan[k];
       opts.signal?.throwIfAborted();
+      const results = new Map<number, SegmentedMask | null>();
       const ids: number[] = [];
       const prompts: ObjectPrompt[] = [];
       for (const id of this.objectIds()) {
         const own = this.prompts.get(id, f);
         const p = prev.get(id);
-        if (own) prompts.push(own);
+        const lead = leadIns.get(id);
+        if (!this.prompts.frames(id).length) results.set(id, null); // prompts cleared: its old results are stale
+        else if (!own && lead?.has(f)) results.set(id, lead.get(f)!);
+        else if (own) prompts.push(own);
         else if (p && p.area > 0) prompts.push(this.followPrompt(p));
-        else continue;
-        ids.push(id);
+        else results.set(id, null); // no mask yet, or lost
+        if (!results.has(id)) ids.push(id);
       }
-      // Prefetch while objects are tracked: the next frame is read, preprocessed and encoded
+      // Prefetch while objects are decoded: the next frame is read, preprocessed and encoded
       // while this one decodes.
       if (ids.length && k + 1 < plan.length) this.embedding(plan[k + 1], PRIORITY_BACKGROUND).catch(() => undefined);
       const masks = ids.length ? await this.decode(f, prompts, PRIORITY_BACKGROUND) : [];
-      ids.forEach((id, i) => {
-        this.memory.record(f, id, masks[i]);
-        prev.set(id, masks[i] ?? undefined);
-      });
-      yield { frameIndex: f, objects: ids.map((objectId, i) => ({ objectId, mask: masks[i] })) };
+      ids.forEach((id, i) => results.set(id, masks[i]));
+      const objects = this.objectIds().map((objectId) => ({ objectId, mask: results.get(objectId) ?? null }));
+      for (const { objectId, mask } of objects) {
+        this.memory.record(f, objectId, mask);
+        prev.set(objectId, mask);
+      }
+      yield { frameIndex: f, objects };
     }
+  }
+
+  /** The object's prompted frame nearest to t; on a tie, the one behind in the direction of travel. */
+  private nearestPrompted(objectId: number, t: number, step: 1 | -1): number | undefined {
+    let best: number | undefined;
+    for (const f of this.prompts.frames(objectId)) {
+      const d = Math.abs(f - t);
+      const bd = best === undefined ? Infinity : Math.abs(best - t);
+      if (d < bd || (d === bd && (f - t) * step < 0)) best = f;
+    }
+    return best;
+  }
+
+  /**
+   * Tracks one object from its prompted frame `from` to frame `to` (no prompted frame lies
+   * between them), keeping the results of the frames in the plan.
+   */
+  private async leadIn(objectId: number, from: number, to: number, inPlan: Set<number>, signal?: AbortSignal): Promise<Map<number, SegmentedMask | null>> {
+    const dir = to > from ? 1 : -1;
+    const out = new Map<number, SegmentedMask | null>();
+    let prev: SegmentedMask | null = null;
+    for (let f = from; dir > 0 ? f <= to : f >= to; f += dir) {
+      signal?.throwIfAborted();
+      const prompt: ObjectPrompt | undefined = f === from ? this.prompts.get(objectId, f) : prev ? this.followPrompt(prev) : undefined;
+      if (f !== to) this.embedding(f + dir, PRIORITY_BACKGROUND).catch(() => undefined);
+      prev = prompt ? (await this.decode(f, [prompt], PRIORITY_BACKGROUND))[0] : null;
+      if (inPlan.has(f)) out.set(f, prev);
+      if (!prev) break; // lost: the pass has no mask for it until a prompted frame
+    }
+    return out;
   }
 
   /** A frame's embedding, from the session's window or one encoder run. */

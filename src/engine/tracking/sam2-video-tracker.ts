@@ -79,16 +79,15 @@ export class Sam2VideoTracker extends TrackerBase {
       next = k + 1 < plan.length ? this.features(plan[k + 1], PRIORITY_BACKGROUND) : undefined;
       next?.catch(() => undefined);
       const objects: FrameResult['objects'] = [];
+      // Every object on every frame, whichever frames it was prompted on: its memory holds its
+      // conditioning frames on both sides of t (null only when it has none, or is absent).
       for (const id of this.objectIds()) {
         const own = this.prompts.get(id, t);
-        // An object is tracked from its first conditioning frame on, in the tracking direction.
-        const started = this.prompts.frames(id).some((f) => (step > 0 ? f <= t : f >= t));
-        if (!own && !started) continue;
         const mask = await this.step(id, t, step, feats, own, PRIORITY_BACKGROUND);
         this.memory.record(t, id, mask);
         objects.push({ objectId: id, mask });
       }
-      for (const b of this.banks.values()) b.prune(t);
+      for (const b of this.banks.values()) b.prune(t, opts.start);
       yield { frameIndex: t, objects };
     }
   }
@@ -112,7 +111,9 @@ export class Sam2VideoTracker extends TrackerBase {
     const s = this.model.sessions;
     const bank = this.bank(objectId);
     let imageEmbed = feats.pix_feat;
-    const memIn = prompt || !this.shape ? null : bank.inputs(t, step, this.shape);
+    // An object whose prompts were all cleared has nothing to track from (its old results are stale).
+    if (!prompt && bank.cond.size === 0) return null;
+    const memIn = prompt || !this.shape ? null : bank.inputs(t, step, this.shape, this.video.frameCount);
     if (memIn) {
       const { memDim, memH, memW } = this.shape!;
       const out = await run(s.memory_attention, {

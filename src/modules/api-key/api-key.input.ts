@@ -1,5 +1,6 @@
 import { ArrayMaxSize, ArrayMinSize, Length } from 'class-validator';
-import { Field, GraphQLISODateTime, ID, InputType } from 'type-graphql';
+import { Field, GraphQLISODateTime, ID, InputType, Extensions } from 'type-graphql';
+import { listCap } from '../common/list-cap.js';
 import { ApiScope } from './api-key.type.js';
 
 @InputType()
@@ -9,10 +10,12 @@ export class CreateApiKeyInput {
   name: string;
 
   @Field(() => [ApiScope])
+  @Extensions(listCap('scopes'))
   @ArrayMinSize(1)
   scopes: ApiScope[];
 
   @Field(() => [ID], { defaultValue: [], description: 'Limit the key to these projects; empty = every project.' })
+  @Extensions(listCap('ids'))
   @ArrayMaxSize(1000)
   projectIds: string[];
 

@@ -1,6 +1,7 @@
 // API keys: create (the secret is returned once), list, revoke, and verify a presented secret.
 import { LRUCache } from 'lru-cache';
 import type { Prisma } from '../../db/database.js';
+import type { PubSub } from '../../events/pubsub.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
 import type { Principal } from '../../server/auth/principal.js';
 import { parseScopes, type Scope } from '../../server/auth/scopes.js';
@@ -27,14 +28,16 @@ export class ApiKeyService {
   private readonly verified = new LRUCache<string, { principal: Principal | null; keyId: string | null; expiresAt: number | null }>({ max: 10_000, ttl: VERIFY_TTL_MS });
   private readonly touched = new Map<string, number>();
 
-  /** Told of each revocation (api-key.revocations.ts tells the other processes). */
-  onRevoked: (hash: string) => void = () => {};
+  /** `pubsub`: where revocations are announced (the server closes the sockets of a revoked key). */
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly pubsub?: PubSub,
+  ) {}
 
-  constructor(private readonly prisma: Prisma) {}
-
-  /** Drops what this process trusts about a key (revoked elsewhere). */
-  forget(hash: string): void {
-    this.verified.delete(hash);
+  /** Drops what this process trusts about a key (revoked, maybe by another process). */
+  forget(principalId: string): void {
+    const stale = [...this.verified.entries()].filter(([, hit]) => hit.keyId !== null && `api-key:${hit.keyId}` === principalId);
+    for (const [hash] of stale) this.verified.delete(hash);
   }
 
   async create(input: NewApiKey): Promise<{ apiKey: ApiKey; secret: string }> {
@@ -66,14 +69,20 @@ export class ApiKeyService {
     return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toApiKey(e.node) })) };
   }
 
-  /** Revokes a key (idempotent); it stops working at once in this process. */
+  /** Revokes a key (idempotent); it stops working at once here, and in every process that follows `auth:revoked`. */
   async revoke(id: string): Promise<ApiKey> {
     const row = isUuid(id) ? await this.prisma.apiKey.findUnique({ where: { id } }) : null;
     if (!row) throw notFound('API key', id);
     const revoked = row.revokedAt ? row : await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
     this.verified.delete(row.hash);
-    this.onRevoked(row.hash);
+    this.pubsub?.publish('auth:revoked', { principalId: `api-key:${row.id}` });
     return toApiKey(revoked);
+  }
+
+  /** Principals revoked from now on, as announced on the PubSub. */
+  revocations(): AsyncIterable<{ principalId: string }> {
+    if (!this.pubsub) throw new Error('ApiKeyService has no PubSub to follow revocations on');
+    return this.pubsub.subscribe('auth:revoked');
   }
 
   /** The principal of a presented secret, or null when it is unknown, revoked or expired. */
@@ -87,7 +96,7 @@ export class ApiKeyService {
       hit = {
         keyId: row?.id ?? null,
         expiresAt: row?.expiresAt?.getTime() ?? null,
-        principal: usable ? { id: `api-key:${row.id}`, kind: 'api-key', scopes: row.scopes as Scope[], projects: row.projectIds.length ? row.projectIds : null } : null,
+        principal: usable ? { id: `api-key:${row.id}`, kind: 'api-key', scopes: row.scopes as Scope[], projects: row.projectIds.length ? row.projectIds : null, expiresAt: row.expiresAt?.getTime() ?? null } : null,
       };
       this.verified.set(hash, hit);
     }

@@ -2,6 +2,10 @@ import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { Length, MaxLength } from 'class-validator';
 import { PageArgs } from '../common/connection.type.js';
 
+/** Limits of a media's filename and label, the same for GraphQL and POST /upload. */
+export const FILENAME_MAX = 255;
+export const LABEL_MAX = 200;
+
 @InputType({ description: 'Exactly one of base64 and serverPath.' })
 export class AddMediaInput {
   @Field(() => ID) projectId: string;
@@ -14,11 +18,11 @@ export class AddMediaInput {
   serverPath?: string;
 
   @Field({ nullable: true })
-  @Length(1, 255)
+  @Length(1, FILENAME_MAX)
   filename?: string;
 
   @Field({ nullable: true })
-  @Length(1, 200)
+  @Length(1, LABEL_MAX)
   label?: string;
 }
 

@@ -3,6 +3,7 @@ import type { Context } from '../../server/context.js';
 import { Project } from '../project/project.type.js';
 import { Mask } from '../segmentation/segmentation.type.js';
 import { AddMediaInput, DeleteMediaInput, MediaListArgs } from './media.input.js';
+import { thumbnailUrl } from './media.view.js';
 import { AddMediaPayload, DeleteMediaPayload, Media, MediaConnection } from './media.type.js';
 
 @Resolver(() => Media)
@@ -47,6 +48,6 @@ export class MediaResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'Path of the thumbnail (WebP), relative to the server.' })
   thumbnailUrl(@Root() media: Media) {
-    return media.thumbnailPath ? `/media/${media.id}/thumbnail` : null;
+    return thumbnailUrl(media);
   }
 }

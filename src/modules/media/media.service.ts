@@ -1,5 +1,5 @@
 // Media: validated, stored once by content hash, listed, deleted (bytes go when unreferenced).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
@@ -7,16 +7,17 @@ import type { ImageSource } from '../../engine/image-source.js';
 import type { ContentStore, PutResult } from '../../media/content-store.js';
 import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
 import { decodeFirstFrame } from '../../media/video-still.js';
-import { probeVideo, resolveFfmpeg, sniffVideoContainer, type FfmpegBins } from '../../media/video-probe.js';
+import { ACCEPTED_VIDEO, probeVideo, resolveFfmpeg, sniffRefusedVideo, sniffVideoContainer, type FfmpegBins } from '../../media/video-probe.js';
 import { probeImage } from '../../media/image-probe.js';
 import { resolveAllowedPath } from '../../media/server-path.js';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
 import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
 import { decodeBase64 } from './base64.js';
 import { mapMediaError } from './media-errors.js';
 import { MediaKind, type Media } from './media.type.js';
+import { FILENAME_MAX, LABEL_MAX } from './media.input.js';
 
 export interface AddMediaRequest {
   projectId: string;
@@ -44,6 +45,8 @@ interface Described {
   sha256: string;
   size: number;
   created: boolean;
+  /** The store's hold on the bytes until the row is in (see ContentStore.restore). */
+  hold?: string;
   thumbnail: Buffer;
 }
 
@@ -59,72 +62,126 @@ export class MediaService {
   async add(req: AddMediaRequest): Promise<{ media: Media; deduplicated: boolean }> {
     const sources = [req.base64, req.serverPath, req.bytes, req.stream].filter((s) => s !== undefined && s !== null).length;
     if (sources !== 1) throw badInput('Give exactly one of base64 and serverPath', { field: 'input' });
+    checkText(req.filename, 'filename', FILENAME_MAX);
+    checkText(req.label, 'label', LABEL_MAX);
     requireUuid('Project', req.projectId);
     if (!(await this.prisma.project.findUnique({ where: { id: req.projectId }, select: { id: true } }))) throw notFound('Project', req.projectId);
     let described: Described | undefined;
     let thumbnailPath: string | null = null;
+    let thumbnailHold: string | undefined;
     try {
       described = await this.describeInput(req);
-      thumbnailPath = (await this.store.put(described.thumbnail, 'webp')).relPath;
-      const media = await this.prisma.media.create({
-        data: {
-          id: randomUUID(),
-          projectId: req.projectId,
-          kind: described.kind,
-          filename: req.filename ?? null,
-          label: req.label ?? null,
-          format: described.format,
-          sha256: described.sha256,
-          storagePath: described.storagePath,
-          thumbnailPath,
-          byteSize: described.size,
-          width: described.width,
-          height: described.height,
-          frameCount: described.frameCount ?? null,
-          fps: described.fps ?? null,
-          durationSec: described.durationSec ?? null,
-        },
+      // Dedup is reported per project only: "true" for bytes another project holds would tell
+      // this caller what another tenant stored (the store still keeps the bytes once).
+      const seen = await this.prisma.media.count({ where: { projectId: req.projectId, sha256: described.sha256 } });
+      const thumb = await this.store.put(described.thumbnail, 'webp', { hold: true });
+      thumbnailPath = thumb.relPath;
+      thumbnailHold = thumb.hold;
+      const d = described;
+      // Under the files' locks: put back what a concurrent delete may have removed, then insert
+      // the row that refers to them. releaseFiles counts and removes under the same locks.
+      const media = await this.withFileLocks([d.storagePath, thumb.relPath], async (tx) => {
+        await this.store.restore(d.storagePath, d.hold);
+        await this.store.restore(thumb.relPath, thumb.hold);
+        return tx.media.create({
+          data: {
+            id: randomUUID(),
+            projectId: req.projectId,
+            kind: d.kind,
+            filename: req.filename ?? null,
+            label: req.label ?? null,
+            format: d.format,
+            sha256: d.sha256,
+            storagePath: d.storagePath,
+            thumbnailPath,
+            byteSize: d.size,
+            width: d.width,
+            height: d.height,
+            frameCount: d.frameCount ?? null,
+            fps: d.fps ?? null,
+            durationSec: d.durationSec ?? null,
+          },
+        });
       });
-      return { media: media as Media, deduplicated: !described.created };
+      return { media: media as Media, deduplicated: seen > 0 };
     } catch (err) {
       // Nothing half-written: files this call stored go if no row refers to them.
       if (described) await this.releaseFiles([{ storagePath: described.storagePath, thumbnailPath }]);
       if ((err as { code?: string }).code === 'P2003') throw notFound('Project', req.projectId);
       return mapMediaError(err);
+    } finally {
+      await this.store.drop(described?.hold);
+      await this.store.drop(thumbnailHold);
     }
+  }
+
+  /**
+   * Runs fn in a transaction holding an advisory lock per stored file (PostgreSQL and PGlite
+   * alike, so it also holds across processes): "count the rows, then unlink" and "restore the
+   * file, then insert the row" become one step each and never interleave. Keys are taken in
+   * order, so two callers never wait on each other crosswise.
+   */
+  private withFileLocks<T>(relPaths: (string | null)[], fn: (tx: TxClient) => Promise<T>): Promise<T> {
+    const keys = [...new Set(relPaths.filter((p): p is string => !!p).map(lockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.prisma.$transaction(
+      async (tx) => {
+        for (const k of keys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${k})`;
+        return fn(tx);
+      },
+      { maxWait: 60_000, timeout: 60_000 },
+    );
   }
 
   private async describeInput(req: AddMediaRequest): Promise<Described> {
     if (req.stream) {
-      const { head, all } = await peek(req.stream, 64);
-      const container = sniffVideoContainer(head);
-      if (container === undefined) return this.describeImage(await collect(all, this.limits.maxBytes));
-      const stored = await this.store.putStream(all, container === 'mp4' ? 'mp4' : 'mkv', { maxBytes: this.limits.videoMaxBytes });
+      const { head, all } = await peek(req.stream, SNIFF_BYTES);
+      const ext = videoExt(head);
+      if (ext === undefined) return this.describeImage(await collect(all, this.limits.maxBytes));
+      const stored = await this.store.putStream(all, ext, { maxBytes: this.limits.videoMaxBytes, hold: true });
       return this.describeStoredVideo(stored);
     }
-    const bytes = await this.readInput(req);
-    return sniffVideoContainer(bytes.subarray(0, 64)) !== undefined ? this.describeVideo(bytes) : this.describeImage(bytes);
+    if (req.serverPath != null) return this.describeServerFile(req.serverPath);
+    const bytes = req.bytes ?? decodeBase64(req.base64!, 'input.base64', Math.max(this.limits.maxBytes, this.limits.videoMaxBytes));
+    return videoExt(bytes.subarray(0, SNIFF_BYTES)) !== undefined ? this.describeVideo(bytes) : this.describeImage(bytes);
+  }
+
+  /**
+   * A file on this server: its size and first bytes decide before anything is read; a video is
+   * streamed into the store (never whole in memory), an image is read only once it is known to
+   * be within MEDIA_MAX_BYTES (sharp decodes images from memory, as for every other upload).
+   */
+  private async describeServerFile(requested: string): Promise<Described> {
+    const file = await resolveAllowedPath(requested, this.limits.allowedRoots).catch(mapMediaError);
+    const { size, head } = await statAndHead(file, SNIFF_BYTES);
+    const ext = videoExt(head);
+    if (ext !== undefined) {
+      if (size > this.limits.videoMaxBytes) throw badInput(`Video is ${size} bytes; the limit is ${this.limits.videoMaxBytes} bytes (VIDEO_MAX_BYTES)`, { reason: 'TOO_LARGE' });
+      return this.describeStoredVideo(await this.store.putFile(file, ext, { maxBytes: this.limits.videoMaxBytes, hold: true }));
+    }
+    if (size > this.limits.maxBytes) throw badInput(`Image is ${size} bytes; the limit is ${this.limits.maxBytes} bytes (MEDIA_MAX_BYTES)`, { reason: 'TOO_LARGE' });
+    return this.describeImage(await readFile(file));
   }
 
   private async describeImage(bytes: Buffer): Promise<Described> {
     if (bytes.length > this.limits.maxBytes) throw badInput(`Image is larger than ${this.limits.maxBytes} bytes (MEDIA_MAX_BYTES)`, { reason: 'TOO_LARGE' });
-    const info = await probeImage(bytes, { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels });
+    const info = await probeImage(bytes, { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels, maxSide: this.limits.maxSide });
     const thumbnail = await makeThumbnail(bytes);
-    const stored = await this.store.put(bytes, info.ext);
-    return { kind: MediaKind.IMAGE, format: info.format, width: info.width, height: info.height, thumbnail, storagePath: stored.relPath, sha256: stored.sha256, size: stored.size, created: stored.created };
+    const stored = await this.store.put(bytes, info.ext, { hold: true });
+    return { kind: MediaKind.IMAGE, format: info.format, width: info.width, height: info.height, thumbnail, storagePath: stored.relPath, sha256: stored.sha256, size: stored.size, created: stored.created, hold: stored.hold };
   }
 
   /** Videos are stored first (ffprobe reads files), then probed; a bad one is removed again. */
   private async describeVideo(bytes: Buffer): Promise<Described> {
     if (bytes.length > this.limits.videoMaxBytes) throw badInput(`Video is larger than ${this.limits.videoMaxBytes} bytes (VIDEO_MAX_BYTES)`, { reason: 'TOO_LARGE' });
-    return this.describeStoredVideo(await this.store.put(bytes, sniffVideoContainer(bytes.subarray(0, 64)) === 'mp4' ? 'mp4' : 'mkv'));
+    return this.describeStoredVideo(await this.store.put(bytes, videoExt(bytes.subarray(0, SNIFF_BYTES))!, { hold: true }));
   }
 
   private async describeStoredVideo(stored: PutResult): Promise<Described> {
     try {
-      const file = this.store.path(stored.relPath);
+      // The hold, not the shared file: a concurrent delete of the same bytes cannot pull it away.
+      const file = stored.hold ?? this.store.path(stored.relPath);
       const bins = this.ffmpeg();
-      const info = await probeVideo(file, bins, { maxBytes: this.limits.videoMaxBytes, maxPixels: this.limits.maxPixels, maxFrames: this.limits.videoMaxFrames });
+      const info = await probeVideo(file, bins, { maxBytes: this.limits.videoMaxBytes, maxPixels: this.limits.maxPixels, maxSide: this.limits.maxSide, maxFrames: this.limits.videoMaxFrames });
       const still = await decodeFirstFrame(file, bins, info.width, info.height);
       return {
         kind: MediaKind.VIDEO,
@@ -139,8 +196,10 @@ export class MediaService {
         sha256: stored.sha256,
         size: stored.size,
         created: stored.created,
+        hold: stored.hold,
       };
     } catch (err) {
+      await this.store.drop(stored.hold);
       await this.releaseFiles([{ storagePath: stored.relPath, thumbnailPath: null }]);
       throw err;
     }
@@ -150,15 +209,6 @@ export class MediaService {
   ffmpeg(): FfmpegBins {
     this.bins ??= resolveFfmpeg({ ffmpegPath: this.limits.ffmpegPath, ffprobePath: this.limits.ffprobePath, envPath: this.limits.envPath });
     return this.bins;
-  }
-
-  private async readInput(req: AddMediaRequest): Promise<Buffer> {
-    const max = Math.max(this.limits.maxBytes, this.limits.videoMaxBytes);
-    if (req.bytes) return req.bytes;
-    if (req.base64 != null) return decodeBase64(req.base64, 'input.base64', max);
-    const file = await resolveAllowedPath(req.serverPath!, this.limits.allowedRoots).catch(mapMediaError);
-    if ((await stat(file)).size > max) throw badInput(`File is larger than ${max} bytes`, { reason: 'TOO_LARGE' });
-    return readFile(file);
   }
 
   async get(id: string): Promise<Media> {
@@ -190,8 +240,10 @@ export class MediaService {
   async releaseFiles(rows: StoredPaths[]): Promise<void> {
     const paths = [...new Set(rows.flatMap((r) => [r.storagePath, r.thumbnailPath]).filter((p): p is string => !!p))];
     for (const p of paths) {
-      const inUse = await this.prisma.media.count({ where: { OR: [{ storagePath: p }, { thumbnailPath: p }] } });
-      if (inUse === 0) await this.store.remove(p).catch(() => undefined);
+      await this.withFileLocks([p], async (tx) => {
+        const inUse = await tx.media.count({ where: { OR: [{ storagePath: p }, { thumbnailPath: p }] } });
+        if (inUse === 0) await this.store.remove(p).catch(() => undefined);
+      });
     }
   }
 
@@ -236,6 +288,46 @@ export class MediaService {
       pixels: async () => ({ kind: 'encoded', bytes: await this.readBytes(media) }),
     };
   }
+}
+
+/** Enough of a file's start to tell its container (MPEG-TS needs its second sync byte at 188). */
+const SNIFF_BYTES = 192;
+
+/**
+ * The store extension of an accepted video container, undefined for anything that should be
+ * read as an image; a recognised video container we do not accept is refused by name.
+ */
+function videoExt(head: Buffer): 'mp4' | 'mkv' | undefined {
+  const refused = sniffRefusedVideo(head);
+  if (refused) throw badInput(`${refused} videos are not supported; accepted video containers: ${ACCEPTED_VIDEO}`, { reason: 'UNSUPPORTED_MEDIA' });
+  const container = sniffVideoContainer(head);
+  return container === undefined ? undefined : container === 'mp4' ? 'mp4' : 'mkv';
+}
+
+/** A file's size and first bytes, read before anything else. */
+async function statAndHead(file: string, n: number): Promise<{ size: number; head: Buffer }> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return { size, head: buf.subarray(0, bytesRead) };
+  } finally {
+    await fh.close();
+  }
+}
+
+type TxClient = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+
+/** A 64-bit advisory-lock key for a stored file (its relPath names its content hash). */
+function lockKey(relPath: string): bigint {
+  return createHash('sha256').update(`maskql:file:${relPath}`).digest().readBigInt64BE(0);
+}
+
+/** The filename and label rules of AddMediaInput, for callers that bypass GraphQL (POST /upload). */
+function checkText(value: string | null | undefined, field: string, max: number): void {
+  if (value == null) return;
+  if (value.length < 1 || value.length > max) throw badInput(`${field} must be 1 to ${max} characters long`, { field: `input.${field}` });
 }
 
 /** The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again. */

@@ -33,7 +33,7 @@ export class MediaConnection extends ConnectionType(Media, 'Media') {}
 @ObjectType()
 export class AddMediaPayload {
   @Field(() => Media) media: Media;
-  @Field({ description: 'True when these exact bytes were already stored (the bytes are kept once).' })
+  @Field({ description: 'True when this project already held these exact bytes (never says anything about other projects).' })
   deduplicated: boolean;
 }
 

@@ -1,4 +1,5 @@
-import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, registerEnumType, Extensions } from 'type-graphql';
+import { listCap } from '../common/list-cap.js';
 
 export enum PointLabel {
   POSITIVE = 'POSITIVE',
@@ -34,7 +35,9 @@ export class BoxInput {
 export class PromptGroupInput {
   @Field(() => String, { nullable: true, description: 'A phrase, e.g. "red square": one object per instance found (needs a model with a grounding companion)' })
   text?: string | null;
-  @Field(() => [PointInput], { defaultValue: [] }) points: PointInput[];
+  @Field(() => [PointInput], { defaultValue: [] })
+  @Extensions(listCap('points'))
+  points: PointInput[];
   @Field(() => BoxInput, { nullable: true }) box?: BoxInput | null;
   @Field(() => String, { nullable: true, description: 'Echoed back on the result.' }) label?: string | null;
 }
@@ -44,7 +47,9 @@ export class SegmentImageInput {
   @Field(() => ID, { nullable: true }) mediaId?: string | null;
   @Field(() => String, { nullable: true, description: 'An image not stored as media, base64 encoded.' }) imageBase64?: string | null;
   @Field(() => String, { nullable: true, description: 'Model name; DEFAULT_MODEL when omitted.' }) model?: string | null;
-  @Field(() => [PromptGroupInput], { description: 'One entry per object; all share one image encoding.' }) objects: PromptGroupInput[];
+  @Field(() => [PromptGroupInput], { description: 'One entry per object; all share one image encoding.' })
+  @Extensions(listCap('objects'))
+  objects: PromptGroupInput[];
   @Field(() => CoordinateSpace, { defaultValue: CoordinateSpace.NORMALIZED }) coordinates: CoordinateSpace;
   @Field({ defaultValue: false, description: 'Return every mask the model proposes per object, best score first, instead of the best one.' })
   multimask: boolean;
@@ -58,7 +63,9 @@ export class SegmentPhrasesInput {
   @Field(() => ID, { nullable: true }) mediaId?: string | null;
   @Field(() => String, { nullable: true }) imageBase64?: string | null;
   @Field(() => String, { nullable: true }) model?: string | null;
-  @Field(() => [String]) phrases: string[];
+  @Field(() => [String])
+  @Extensions(listCap('objects'))
+  phrases: string[];
   @Field(() => Float, { defaultValue: 0.5 }) detectionThreshold: number;
   @Field({ defaultValue: false }) polygons: boolean;
 }

@@ -141,7 +141,7 @@ export class SegmentationService {
     if (given !== 1) throw badInput('Give exactly one of mediaId and imageBase64', { field: 'input' });
     if (input.mediaId != null) return this.media.imageSource(await this.media.get(input.mediaId));
     const bytes = decodeBase64(input.imageBase64!, 'input.imageBase64', this.config.media.maxBytes);
-    const info = await probeImage(bytes, { maxBytes: this.config.media.maxBytes, maxPixels: this.config.media.maxPixels }).catch(mapMediaError);
+    const info = await probeImage(bytes, { maxBytes: this.config.media.maxBytes, maxPixels: this.config.media.maxPixels, maxSide: this.config.media.maxSide }).catch(mapMediaError);
     return {
       key: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
       width: info.width,

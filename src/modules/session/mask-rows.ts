@@ -43,7 +43,8 @@ export function toFrameMasks(frame: FrameResult): FrameMasks {
   };
 }
 
-export function rowsToFrames(rows: FrameMaskRow[]): FrameMasks[] {
+/** Stored rows as frames; with objectIds, each frame lists those objects too (null where no row). */
+export function rowsToFrames(rows: FrameMaskRow[], objectIds: number[] = []): FrameMasks[] {
   const byFrame = new Map<number, FrameMasks>();
   for (const r of rows) {
     let f = byFrame.get(r.frameIndex);
@@ -52,6 +53,10 @@ export function rowsToFrames(rows: FrameMaskRow[]): FrameMasks[] {
       objectId: r.objectId,
       mask: r.area > 0 ? rowToMask(r) : null,
     });
+  }
+  for (const f of byFrame.values()) {
+    for (const objectId of objectIds) if (!f.objects.some((o) => o.objectId === objectId)) f.objects.push({ objectId, mask: null });
+    f.objects.sort((a, b) => a.objectId - b.objectId);
   }
   return [...byFrame.values()].sort((a, b) => a.frameIndex - b.frameIndex);
 }

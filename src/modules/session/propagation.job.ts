@@ -17,7 +17,7 @@ export function propagationJob(sessions: SessionService): JobHandler {
       for (const pass of propagationPlan(params)) {
         for await (const frame of live.tracker.propagate({ ...pass, signal })) {
           if (signal.aborted) break;
-          await sessions.recordFrame(session.id, job.id, frame, media);
+          await sessions.recordFrame(session.id, job.id, frame, media, done + 1);
           live.touch();
           done++;
           await progress({ framesDone: done, message: `frame ${frame.frameIndex}` });

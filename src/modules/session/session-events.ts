@@ -1,7 +1,7 @@
 // The stream behind the sessionEvents subscription. With a job and replay, it first sends the
 // frames that job already stored (in processing order), then live ones, skipping any frame it
 // already sent; it listens before it reads, so nothing falls between the two. It ends after the
-// job's terminal event when a job is given.
+// job's terminal event when a job is given, at once when that job had already ended.
 import { Repeater } from '@graphql-yoga/subscription';
 import type { Prisma } from '../../db/database.js';
 import type { PubSub } from '../../events/pubsub.js';
@@ -27,8 +27,8 @@ export function sessionEventStream(
     await pubsub.subscribed();
     stop.then(() => iterator.return?.());
     const sent = new Set<number>();
+    const job = jobId ? ((await prisma.job.findUnique({ where: { id: jobId } })) as (JobSnapshot & { params: unknown }) | null) : null;
     if (jobId && replay) {
-      const job = (await prisma.job.findUnique({ where: { id: jobId } })) as (JobSnapshot & { params: unknown }) | null;
       const rows = (await prisma.frameMask.findMany({ where: { sessionId, jobId } })) as FrameMaskRow[];
       const order = new Map((job ? plannedFrameOrder(totalFrames, job.params as PropagationParams) : []).map((f, k) => [f, k]));
       const frames = new Map<number, FrameMaskRow[]>();
@@ -38,11 +38,13 @@ export function sessionEventStream(
         sent.add(f);
         await push({ kind: 'FRAME', sessionId, jobId, frame: { frameIndex: f, objects: frames.get(f)!.sort((a, b) => a.objectId - b.objectId).map(toObject) } });
       }
-      if (job && isTerminal(job.status)) {
-        await push({ kind: job.status as 'COMPLETED', sessionId, jobId, job });
-        stop();
-        return;
-      }
+    }
+    // A job that already ended sends its terminal event and the stream completes (with or
+    // without replay): its end was published before anyone listened here.
+    if (jobId && job && isTerminal(job.status)) {
+      await push({ kind: job.status as 'COMPLETED', sessionId, jobId, job });
+      stop();
+      return;
     }
     for (;;) {
       const next = await pending;

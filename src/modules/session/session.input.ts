@@ -1,4 +1,5 @@
-import { ArgsType, Field, Float, ID, InputType, Int } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, Extensions } from 'type-graphql';
+import { listCap } from '../common/list-cap.js';
 import { Length, Max, Min } from 'class-validator';
 import { PageArgs } from '../common/connection.type.js';
 import { BoxInput, CoordinateSpace, PointInput } from '../segmentation/segmentation.input.js';
@@ -18,7 +19,9 @@ export class AddPromptInput {
   @Field(() => String, { nullable: true, description: 'Label of a new object' })
   @Length(1, 200)
   label?: string | null;
-  @Field(() => [PointInput], { defaultValue: [] }) points: PointInput[];
+  @Field(() => [PointInput], { defaultValue: [] })
+  @Extensions(listCap('points'))
+  points: PointInput[];
   @Field(() => BoxInput, { nullable: true }) box?: BoxInput | null;
   @Field(() => CoordinateSpace, { defaultValue: CoordinateSpace.NORMALIZED }) coordinates: CoordinateSpace;
   @Field({ defaultValue: false, description: 'Replace this object’s earlier prompts on this frame instead of adding to them' })
@@ -64,7 +67,9 @@ export class FrameMasksArgs {
   @Field(() => ID) sessionId: string;
   @Field(() => Int, { defaultValue: 0 }) fromFrame: number;
   @Field(() => Int, { nullable: true, description: 'Inclusive; default the last frame' }) toFrame?: number | null;
-  @Field(() => [Int], { nullable: true, description: 'Only these objects' }) objectIds?: number[] | null;
+  @Field(() => [Int], { nullable: true, description: 'Only these objects' })
+  @Extensions(listCap('ids'))
+  objectIds?: number[] | null;
   @Field(() => Int, { defaultValue: 500, description: 'At most this many frames (max 2000)' })
   @Min(1)
   @Max(2000)

@@ -9,7 +9,7 @@ import { badInput, conflict, exhausted, notFound } from '../../errors/app-errors
 import type { Engine } from '../../engine/engine.js';
 import type { ObjectPrompt } from '../../engine/image-source.js';
 import { createTracker } from '../../engine/tracking/create-tracker.js';
-import { framePlan, type FrameSource, type PropagateOptions } from '../../engine/tracking/tracker.js';
+import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from '../../engine/tracking/tracker.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
@@ -24,7 +24,7 @@ import { MediaKind, type Media } from '../media/media.type.js';
 import { mapEngineError } from '../model/engine-errors.js';
 import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
 import { DETECT_DEFAULTS } from '../../engine/engine.js';
-import { upsertFrameMasks } from './frame-mask-upsert.js';
+import { replaceFrame, upsertFrameMasks } from './frame-mask-upsert.js';
 import { LiveSession } from './live-session.js';
 import { rowsToFrames, toFrameMasks, toRows } from './mask-rows.js';
 import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, SessionListArgs } from './session.input.js';
@@ -113,14 +113,20 @@ export class SessionService {
     const session = await this.row(args.sessionId);
     const total = await this.totalFrames(session);
     const to = args.toFrame ?? total - 1;
+    if (args.fromFrame > to && to >= 0) throw badInput(`Frame range ${args.fromFrame}..${to} is reversed: fromFrame must not be after toFrame`, { field: 'fromFrame' });
     if (args.fromFrame < 0 || to >= total || args.fromFrame > to) {
       throw badInput(`Frame range ${args.fromFrame}..${to} is outside 0..${total - 1}`, { field: 'fromFrame' });
     }
-    const frames = await this.prisma.frameMask.findMany({
-      where: { sessionId: session.id, frameIndex: { gte: args.fromFrame, lte: to }, ...(args.objectIds?.length ? { objectId: { in: args.objectIds } } : {}) },
-      orderBy: [{ frameIndex: 'asc' }, { objectId: 'asc' }],
-    });
-    return rowsToFrames(frames).slice(0, args.limit);
+    const only = args.objectIds?.length ? { objectId: { in: args.objectIds } } : {};
+    const [frames, objects] = await Promise.all([
+      this.prisma.frameMask.findMany({
+        where: { sessionId: session.id, frameIndex: { gte: args.fromFrame, lte: to }, ...only },
+        orderBy: [{ frameIndex: 'asc' }, { objectId: 'asc' }],
+      }),
+      this.prisma.trackedObject.findMany({ where: { sessionId: session.id, ...only }, select: { objectId: true } }),
+    ]);
+    // Every object of the session on each stored frame, null where it has no mask there.
+    return rowsToFrames(frames, objects.map((o) => o.objectId)).slice(0, args.limit);
   }
 
   // --- lifecycle ---
@@ -320,14 +326,14 @@ export class SessionService {
           ...(created ? [this.prisma.trackedObject.create({ data: { sessionId: session.id, objectId, label: input.label ?? null } })] : []),
           ...(input.clearExisting ? [this.prisma.prompt.deleteMany({ where: { sessionId: session.id, objectId, frameIndex: input.frameIndex } })] : []),
           this.prisma.prompt.create({ data: { sessionId: session.id, objectId, frameIndex: input.frameIndex, points: prompt.points, box: prompt.box ?? undefined } }),
-          ...this.upserts(session.id, null, result, media),
+          ...this.upserts(session.id, null, only(result, [objectId]), media),
         ]);
       } catch (err) {
         // Memory follows the database: a new object that could not be stored is not kept.
         if (created) live.tracker.removeObject(objectId);
         throw err;
       }
-      return { session: await this.row(session.id), objectId, frame: toFrameMasks(result) };
+      return { session: await this.row(session.id), objectId, frame: await this.storedFrame(session.id, input.frameIndex) };
     });
   }
 
@@ -358,9 +364,21 @@ export class SessionService {
         ]);
         objectIds.push(objectId);
       }
-      if (found.length) await this.prisma.$transaction(this.upserts(session.id, null, result, media));
-      return { session: await this.row(session.id), objectIds, frame: toFrameMasks(result) };
+      if (found.length) await this.prisma.$transaction(this.upserts(session.id, null, only(result, objectIds), media));
+      return { session: await this.row(session.id), objectIds, frame: await this.storedFrame(session.id, input.frameIndex) };
     });
+  }
+
+  /**
+   * A frame as stored, listing every object of the session (null where it has no mask): what a
+   * prompt answers. Others' masks are their tracked results there, as SAM 2 answers a click.
+   */
+  private async storedFrame(sessionId: string, frameIndex: number): Promise<FrameMasks> {
+    const [objects, rows] = await Promise.all([
+      this.prisma.trackedObject.findMany({ where: { sessionId }, select: { objectId: true } }),
+      this.prisma.frameMask.findMany({ where: { sessionId, frameIndex } }),
+    ]);
+    return rowsToFrames(rows, objects.map((o) => o.objectId))[0] ?? { frameIndex, objects: objects.map((o) => ({ objectId: o.objectId, mask: null })).sort((a, b) => a.objectId - b.objectId) };
   }
 
   private upserts(sessionId: string, jobId: string | null, frame: Parameters<typeof toRows>[2], media: Media) {
@@ -439,10 +457,13 @@ export class SessionService {
     this.pubsub.publish('session:events', job.sessionId, { kind: job.status as 'COMPLETED' | 'FAILED' | 'CANCELLED', sessionId: job.sessionId, jobId: job.id, job });
   }
 
-  /** Stores a propagated frame and publishes it, in that order: a reader never misses a frame. */
-  async recordFrame(sessionId: string, jobId: string, frame: Parameters<typeof toRows>[2], media: Media): Promise<void> {
+  /**
+   * Stores a propagated frame (replacing what the frame held, the job's framesDone with it) and
+   * publishes it, in that order: a reader never misses a frame, and reads what was published.
+   */
+  async recordFrame(sessionId: string, jobId: string, frame: Parameters<typeof toRows>[2], media: Media, framesDone: number): Promise<void> {
     // One statement, atomic by itself: no transaction around it.
-    for (const write of this.upserts(sessionId, jobId, frame, media)) await write;
+    await replaceFrame(this.prisma, sessionId, frame.frameIndex, toRows(sessionId, jobId, frame, media.width, media.height), { id: jobId, framesDone });
     this.pubsub.publish('session:events', sessionId, { kind: 'FRAME', sessionId, jobId, frame });
   }
 
@@ -458,6 +479,11 @@ export class SessionService {
     clearInterval(this.sweeper);
     for (const id of [...this.live.keys()]) await this.dropLive(id);
   }
+}
+
+/** A frame result reduced to some objects (the ones a prompt changed). */
+function only(frame: FrameResult, objectIds: number[]): FrameResult {
+  return { frameIndex: frame.frameIndex, objects: frame.objects.filter((o) => objectIds.includes(o.objectId)) };
 }
 
 /** The frames a propagation visits, in order: BOTH is forward from start, then backward from start - 1. */

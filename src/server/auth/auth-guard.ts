@@ -1,6 +1,6 @@
 // The request-facing side of access control, shared by HTTP, graphql-ws and the plain routes:
 // who is calling, what they may touch, what they are charged, and how many subscriptions they hold.
-import type { OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { exhausted } from '../../errors/app-errors.js';
@@ -49,8 +49,8 @@ export class AuthGuard {
   }
 
   /** Charges an operation to its caller's rate limit; throws RATE_LIMITED. */
-  chargeOperation(principal: Principal, op: OperationDefinitionNode): Promise<void> {
-    return this.limiter.charge(principal, operationCost(op, this.config.rateLimit.cost));
+  chargeOperation(principal: Principal, document: DocumentNode, op: OperationDefinitionNode): Promise<void> {
+    return this.limiter.charge(principal, operationCost(document, op, this.config.rateLimit.cost));
   }
 
   charge(principal: Principal, kind: 'read' | 'write' | 'inference'): Promise<void> {

@@ -7,6 +7,8 @@ import { isUuid } from '../../modules/common/ids.js';
 import type { Principal } from './principal.js';
 import { isScope } from './scopes.js';
 
+const CLOCK_TOLERANCE_SEC = 5;
+
 type JwtConfig = Extract<AuthConfig, { mode: 'jwt' }>;
 
 export class JwtVerifier {
@@ -27,9 +29,16 @@ export class JwtVerifier {
   async verify(token: string): Promise<Principal | { refused: string }> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { algorithms: this.algorithms, issuer: this.config.issuer, audience: this.config.audience, clockTolerance: 5 }));
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: this.algorithms,
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        clockTolerance: CLOCK_TOLERANCE_SEC,
+        requiredClaims: this.config.requireExp ? ['exp'] : [],
+      }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) return { refused: 'Token expired' };
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'exp' && err.reason === 'missing') return { refused: 'Token has no expiry (exp); JWT_REQUIRE_EXP is on' };
       if (err instanceof joseErrors.JWTClaimValidationFailed) return { refused: `Token claim "${err.claim}" is not acceptable` };
       return { refused: 'Invalid token' };
     }
@@ -41,7 +50,14 @@ export class JwtVerifier {
     if (projects !== undefined && (!Array.isArray(projects) || !projects.every((p) => typeof p === 'string' && isUuid(p)))) {
       return { refused: 'Token claim "projects" must be a list of project ids' };
     }
-    return { id: `jwt:${payload.sub}`, kind: 'jwt', scopes, projects: projects?.length ? (projects as string[]).map((p) => p.toLowerCase()) : null };
+    // An empty list grants no project (it is not "every project": omit the claim for that).
+    return {
+      id: `jwt:${payload.sub}`,
+      kind: 'jwt',
+      scopes,
+      projects: projects === undefined ? null : (projects as string[]).map((p) => p.toLowerCase()),
+      expiresAt: payload.exp === undefined ? null : (payload.exp + CLOCK_TOLERANCE_SEC) * 1000,
+    };
   }
 }
 

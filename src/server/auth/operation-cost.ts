@@ -1,7 +1,9 @@
 // What an operation costs against its caller's rate limit: reads are cheap, writes cost more, and
-// fields that run the model cost most. Counted per root field (aliases included).
-import { Kind, type OperationDefinitionNode } from 'graphql';
+// fields that run the model cost most. Counted per root field (aliases included), after the
+// fragments at the root are expanded.
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Config } from '../../config.js';
+import { rootFieldNames } from './root-fields.js';
 
 /** Root mutation fields that run inference. */
 export const INFERENCE_FIELDS: ReadonlySet<string> = new Set([
@@ -16,16 +18,11 @@ export const INFERENCE_FIELDS: ReadonlySet<string> = new Set([
   'propagate',
 ]);
 
-export function operationCost(op: OperationDefinitionNode, cost: Config['rateLimit']['cost']): number {
+export function operationCost(document: DocumentNode, op: OperationDefinitionNode, cost: Config['rateLimit']['cost']): number {
   let total = 0;
-  for (const sel of op.selectionSet.selections) {
-    if (sel.kind !== Kind.FIELD) {
-      total += cost.read; // a fragment at the root: priced as a read, its fields are validated elsewhere
-      continue;
-    }
-    if (sel.name.value.startsWith('__')) continue;
+  for (const name of rootFieldNames(document, op)) {
     if (op.operation !== 'mutation') total += cost.read;
-    else total += INFERENCE_FIELDS.has(sel.name.value) ? cost.inference : cost.write;
+    else total += INFERENCE_FIELDS.has(name) ? cost.inference : cost.write;
   }
   return Math.max(total, cost.read);
 }

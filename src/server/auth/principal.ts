@@ -8,6 +8,8 @@ export interface Principal {
   scopes: readonly Scope[];
   /** The projects this principal may touch; null = every project. */
   projects: readonly string[] | null;
+  /** When the credential stops being accepted (ms since the epoch); null or absent = never. */
+  expiresAt?: number | null;
 }
 
 /** AUTH_MODE=none: everyone is this admin (a local, single-user setup). */
