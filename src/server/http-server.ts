@@ -51,7 +51,7 @@ export async function startHttpServer(opts: {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const guard = new AuthGuard(config, services.apiKeys, prisma);
+  const guard = new AuthGuard(config, services.apiKeys, prisma, services.sharedLimits);
   if (guard.mode === 'none') log.warn('AUTH_MODE=none: every client is an admin, with no key and no rate limit. Set AUTH_MODE=apikey or jwt for anything but local use.');
   else log.info({ mode: guard.mode }, 'authentication on');
   const context = (requestId: string, principal: Principal): Context => ({ requestId, log: log.child({ requestId }), services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });
@@ -92,7 +92,7 @@ export async function startHttpServer(opts: {
                 throw new GraphQLError('Subscriptions are served over graphql-ws (ws://…/graphql), not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
               }
               // Before variables are coerced: scope of the operation's kind, list caps, rate limit.
-              if (rc.operation) gate.check(rc.contextValue.principal, rc.document, rc.operation, rc.request.variables);
+              if (rc.operation) await gate.check(rc.contextValue.principal, rc.document, rc.operation, rc.request.variables);
             },
             async willSendResponse(rc) {
               const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');

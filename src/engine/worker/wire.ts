@@ -29,9 +29,11 @@ export interface RunOptions {
 }
 
 export type Request =
-  | { op: 'create'; id: number; file: string; options: ort.InferenceSession.SessionOptions }
+  | { op: 'create'; id: number; session: number; file: string; options: ort.InferenceSession.SessionOptions }
   | { op: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; keepOutputs: boolean }
-  | { op: 'release'; id: number; session: number };
+  | { op: 'release'; id: number; session: number }
+  /** Test hook: the thread exits as a crashed one would, answering nothing it holds. */
+  | { op: 'crash'; id: number };
 
 export type Reply =
   | { id: number; ok: true; value: unknown }

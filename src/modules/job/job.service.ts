@@ -60,6 +60,7 @@ export class JobService {
       const live = this.pubsub.subscribe('job:progress', id)[Symbol.asyncIterator]();
       // Listen (first next()) before reading the row, so no change falls in between.
       let pending = live.next();
+      await this.pubsub.subscribed();
       stop.then(() => live.return?.());
       const now = await this.snapshot(id);
       await push(now);

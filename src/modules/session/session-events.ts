@@ -24,6 +24,7 @@ export function sessionEventStream(
     // The PubSub iterator attaches its listener on the first next(): ask now, before reading the
     // database, or an event published in between would be lost.
     let pending = iterator.next();
+    await pubsub.subscribed();
     stop.then(() => iterator.return?.());
     const sent = new Set<number>();
     const job = jobId ? ((await prisma.job.findUnique({ where: { id: jobId } })) as (JobSnapshot & { params: unknown }) | null) : null;
