@@ -8,6 +8,8 @@ import { openDatabase, type Database } from './db/database.js';
 import { createLogger, withRedaction } from './log.js';
 import { Engine } from './engine/index.js';
 import { createMemoryPubSub } from './events/pubsub.js';
+import { createRedisPubSub } from './events/redis-pubsub.js';
+import { RedisConnections } from './redis/redis-connections.js';
 import { ContentStore } from './media/content-store.js';
 import { FrameStore } from './media/video-frames.js';
 import { PACKAGE_ROOT } from './paths.js';
@@ -37,6 +39,12 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     for (const d of disposers.reverse()) await d().catch((err) => log.error({ err }, 'dispose failed'));
   };
   try {
+    // REDIS_URL: events, jobs and limits shared with the other processes (README "Redis (groundwork)").
+    const redis = config.redis ? new RedisConnections(config.redis.url, config.redis.prefix, log) : undefined;
+    if (redis) {
+      disposers.push(() => redis.dispose());
+      await redis.check();
+    }
     const engine = await Engine.create({
       modelsDir: config.models.dir,
       device: config.engine.device,
@@ -54,9 +62,10 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     const store = new ContentStore(path.join(config.dataDir, 'media'));
     await store.sweepTemp();
     await FrameStore.sweep(path.join(config.dataDir, 'frames')).catch(() => undefined);
-    const pubsub = createMemoryPubSub();
-    const services = createServices({ config, db, engine, store, pubsub, log, version: VERSION });
+    const pubsub = redis ? createRedisPubSub(redis) : createMemoryPubSub();
+    const services = createServices({ config, db, engine, store, pubsub, redis, log, version: VERSION });
     disposers.push(() => services.sessions.dispose());
+    disposers.push(() => services.stopRevocations());
     disposers.push(() => services.runner.dispose());
     services.artifacts.start();
     disposers.push(() => services.artifacts.dispose());

@@ -45,7 +45,13 @@ const schema = z.object({
   SESSION_IDLE_TTL_SEC: int(1800, 1),
   SESSION_FRAME_CACHE_MB: int(256, 0),
   JOB_CONCURRENCY: int(1, 1, 64),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^/?#\s]+(\/\d{1,2})?$/, 'must be a redis:// or rediss:// URL (host[:port], optional /db)')
+    .optional(),
+  JOB_LOCK_MS: int(15_000, 1000, 3_600_000),
+  JOB_STALLED_INTERVAL_MS: int(5000, 500, 3_600_000),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only, at most 64').default('maskql:'),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
   INTROSPECTION: bool.optional(),
   QUERY_MAX_DEPTH: int(12, 1, 1000),
@@ -111,8 +117,10 @@ export interface Config {
   };
   limits: { maxObjectsPerRequest: number; maxPointsPerObject: number };
   sessions: { maxOpen: number; maxOpenPerKey: number; idleTtlMs: number; frameCacheBytes: number };
-  jobs: { concurrency: number };
-  redisUrl?: string;
+  /** lockMs and stalledIntervalMs: BullMQ's takeover of a dead process's job (REDIS_URL only). */
+  jobs: { concurrency: number; lockMs: number; stalledIntervalMs: number };
+  /** Set when REDIS_URL is: events, jobs and limits are shared with the other processes. */
+  redis?: { url: string; prefix: string };
   shutdownGraceMs: number;
   introspection: boolean;
   query: { maxDepth: number; maxAliases: number; maxCost: number };
@@ -153,6 +161,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.AUTH_MODE === 'jwt' && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY) {
     throw new ConfigError(['AUTH_MODE: jwt needs JWT_SECRET (HMAC) or JWT_PUBLIC_KEY (a PEM public key)']);
   }
+  if (e.REDIS_URL && !e.DATABASE_URL) {
+    // Processes that share events, jobs and limits must share the rows too: PGlite is one process's.
+    throw new ConfigError(['REDIS_URL: shares work between processes, which then need one PostgreSQL: set DATABASE_URL too']);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -189,8 +201,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTtlMs: e.SESSION_IDLE_TTL_SEC * 1000,
       frameCacheBytes: e.SESSION_FRAME_CACHE_MB * 1024 * 1024,
     },
-    jobs: { concurrency: e.JOB_CONCURRENCY },
-    redisUrl: e.REDIS_URL,
+    jobs: { concurrency: e.JOB_CONCURRENCY, lockMs: e.JOB_LOCK_MS, stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     query: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxCost: e.QUERY_MAX_COST },

@@ -24,8 +24,6 @@ async function main(): Promise<void> {
     process.stderr.write(`maskql cannot start: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exit(1);
   });
-  log.info({ url: `${app.url}/graphql`, database: app.db.kind, models: app.engine.registry.names(), device: config.engine.device }, 'maskql ready');
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -42,6 +40,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Ready only once a signal stops it cleanly (a supervisor may send one as soon as it reads this).
+  log.info({ url: `${app.url}/graphql`, database: app.db.kind, models: app.engine.registry.names(), device: config.engine.device }, 'maskql ready');
 }
 
 void main();

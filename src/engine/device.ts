@@ -9,15 +9,12 @@ import type * as ort from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
 import { DeviceWorker } from './worker/device-worker.js';
 import { localSession, type GraphSession } from './worker/graph-session.js';
-import type { Device } from './worker/wire.js';
+import type { Device, DeviceLog } from './worker/wire.js';
 
 export type DeviceRequest = 'auto' | 'cuda' | 'cpu';
 export type { Device } from './worker/wire.js';
 
-export interface DeviceLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+export type { DeviceLog } from './worker/wire.js';
 
 export interface SessionFactoryOptions {
   request: DeviceRequest;
@@ -79,6 +76,11 @@ export class SessionFactory {
     return { session, device: 'cpu' };
   }
 
+  /** The worker thread of a device, once a session was created there (tests kill it). */
+  worker(device: Device): DeviceWorker | undefined {
+    return this.workers.get(device);
+  }
+
   /** Terminates the device workers (after the registry released its sessions). */
   async dispose(): Promise<void> {
     await Promise.all([...this.workers.values()].map((w) => w.dispose()));
@@ -88,7 +90,7 @@ export class SessionFactory {
   private async create(device: Device, file: string, options: ort.InferenceSession.SessionOptions): Promise<GraphSession> {
     if (this.opts.create) return localSession(await this.opts.create(file, options));
     let worker = this.workers.get(device);
-    if (!worker) this.workers.set(device, (worker = new DeviceWorker(device, this.opts.keptBytes ?? 0)));
+    if (!worker) this.workers.set(device, (worker = new DeviceWorker(device, { keptBytes: this.opts.keptBytes ?? 0, log: this.opts.log })));
     return worker.createSession(file, options);
   }
 

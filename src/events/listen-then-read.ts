@@ -10,10 +10,17 @@ type Push<T> = (value: T) => Promise<unknown>;
  * `read` pushes what is stored and says whether to go on live; then each live event goes to
  * `onLive`, which pushes it (or not) and says whether to go on. The stream ends when either says no.
  */
-export function listenThenRead<T, E = T>(events: AsyncIterable<E>, read: (push: Push<T>) => Promise<boolean>, onLive: (event: E, push: Push<T>) => Promise<boolean>): AsyncIterable<T> {
+export function listenThenRead<T, E = T>(
+  events: AsyncIterable<E>,
+  read: (push: Push<T>) => Promise<boolean>,
+  onLive: (event: E, push: Push<T>) => Promise<boolean>,
+  /** Resolves once the listener is really attached (a Redis SUBSCRIBE is acknowledged). */
+  subscribed: () => Promise<void> = async () => undefined,
+): AsyncIterable<T> {
   return new Repeater<T>(async (push, stop) => {
     const iterator = events[Symbol.asyncIterator]();
     let pending = iterator.next();
+    await subscribed();
     stop.then(() => iterator.return?.());
     if (await read(push)) {
       for (;;) {

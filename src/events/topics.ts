@@ -51,6 +51,11 @@ export type SessionEvent =
 export type Topics = {
   'session:events': [sessionId: string, payload: SessionEvent];
   'job:progress': [jobId: string, payload: JobSnapshot];
-  /** A key or subject that must lose access at once: open sockets holding it are closed. */
+  /** Cancel a running job, wherever it runs (the runner that holds it aborts it). */
+  'job:cancel': [payload: { jobId: string }];
+  /**
+   * A key or subject that must lose access at once, in every process (over Redis with REDIS_URL):
+   * each drops its cached verification of it and closes the open sockets holding it (4403).
+   */
   'auth:revoked': [payload: { principalId: string }];
 };

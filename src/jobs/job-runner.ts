@@ -1,12 +1,13 @@
-// Runs persisted jobs through an in-process queue: QUEUED -> RUNNING -> COMPLETED | FAILED |
-// CANCELLED, with progress, rate and ETA written to the database (throttled) and published on
-// every step. A job's fate never depends on who is listening: clients may come and go.
-import PQueue from 'p-queue';
+// Runs persisted jobs taken from a queue (job-queue.ts: in process, or BullMQ shared by several
+// processes): QUEUED -> RUNNING -> COMPLETED | FAILED | CANCELLED, with progress, rate and ETA
+// written to the database (throttled) and published on every step. A job's fate never depends on
+// who is listening: clients may come and go.
 import type { Logger } from 'pino';
 import type { Prisma } from '../db/database.js';
 import type { PubSub } from '../events/pubsub.js';
 import type { JobSnapshot } from '../events/topics.js';
 import type { JobError, JobHandler, JobOutcome, JobProgress } from './job-handler.js';
+import { MemoryJobQueue, type JobQueue } from './job-queue.js';
 
 type Kind = JobSnapshot['kind'];
 
@@ -23,11 +24,11 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const DB_WRITE_INTERVAL_MS = 250;
 
 export class JobRunner {
-  private readonly queue: PQueue;
   private readonly handlers = new Map<Kind, JobHandler>();
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<(job: JobSnapshot) => void>();
   private disposed = false;
+  private readonly cancels: AsyncIterator<{ jobId: string }> | undefined;
 
   constructor(
     private readonly prisma: Prisma,
@@ -36,8 +37,21 @@ export class JobRunner {
     concurrency: number,
     /** The one error translation (modules/common/client-errors), for handlers that throw. */
     private readonly errorOf: (err: unknown) => JobError,
+    private readonly queue: JobQueue = new MemoryJobQueue(concurrency),
   ) {
-    this.queue = new PQueue({ concurrency });
+    // With a shared queue a job may run in another process: cancels are published to all.
+    if (queue.shared) {
+      const cancels = (this.cancels = pubsub.subscribe('job:cancel')[Symbol.asyncIterator]());
+      void (async () => {
+        for (let next = await cancels.next(); !next.done; next = await cancels.next()) this.running.get(next.value.jobId)?.abort();
+      })();
+    }
+    queue.start((jobId, takeover) =>
+      this.run(jobId, takeover).catch((err) => {
+        this.log.error({ err, jobId }, 'job runner failed');
+        throw err;
+      }),
+    );
   }
 
   register(kind: Kind, handler: JobHandler): void {
@@ -62,7 +76,7 @@ export class JobRunner {
         message: 'queued',
       },
     })) as JobSnapshot;
-    this.enqueue(job.id);
+    await this.queue.add(job.id);
     return job;
   }
 
@@ -78,6 +92,13 @@ export class JobRunner {
       running.abort();
       return (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
     }
+    if (this.queue.shared) {
+      const elsewhere = await this.prisma.job.updateMany({ where: { id: jobId, status: 'RUNNING' }, data: { cancelRequested: true } });
+      if (elsewhere.count) {
+        this.pubsub.publish('job:cancel', { jobId });
+        return (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
+      }
+    }
     const updated = await this.prisma.job.updateMany({
       where: { id: jobId, status: 'QUEUED' },
       data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date(), message: 'cancelled before it started' },
@@ -89,9 +110,16 @@ export class JobRunner {
 
   /**
    * At start: jobs left RUNNING by a process that died are marked FAILED (retryable), and jobs
-   * still QUEUED are queued again.
+   * still QUEUED are queued again. With a shared queue, a RUNNING job may be another process's:
+   * BullMQ's stalled check judges that; every QUEUED or RUNNING id is offered to the queue again
+   * (a no-op for ids it holds), so jobs survive a Redis that lost them.
    */
   async recover(): Promise<{ failed: number; requeued: number }> {
+    if (this.queue.shared) {
+      const open = await this.prisma.job.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, orderBy: { createdAt: 'asc' }, select: { id: true } });
+      for (const j of open) await this.queue.add(j.id);
+      return { failed: 0, requeued: open.length };
+    }
     const failed = await this.prisma.job.updateMany({
       where: { status: 'RUNNING' },
       data: {
@@ -106,23 +134,22 @@ export class JobRunner {
       },
     });
     const queued = await this.prisma.job.findMany({ where: { status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
-    for (const q of queued) this.enqueue(q.id);
+    for (const q of queued) await this.queue.add(q.id);
     if (failed.count || queued.length) this.log.warn({ failed: failed.count, requeued: queued.length }, 'recovered jobs of an earlier process');
     return { failed: failed.count, requeued: queued.length };
   }
 
-  private enqueue(jobId: string): void {
-    void this.queue.add(() => this.run(jobId)).catch((err) => this.log.error({ err, jobId }, 'job runner failed'));
-  }
-
-  private async run(jobId: string): Promise<void> {
+  private async run(jobId: string, takeover: boolean): Promise<void> {
     if (this.disposed) return;
+    // A takeover (BullMQ handed over the job of a runner that died; its lock makes this runner the
+    // only one) may find the row RUNNING; otherwise only a QUEUED row is claimed.
     const claimed = await this.prisma.job.updateMany({
-      where: { id: jobId, status: 'QUEUED' },
+      where: { id: jobId, status: takeover ? { in: ['QUEUED', 'RUNNING'] } : 'QUEUED' },
       data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, message: 'running' },
     });
-    if (!claimed.count) return; // cancelled meanwhile, or taken by another runner
+    if (!claimed.count) return; // cancelled meanwhile, finished, or taken by another runner
     let job = (await this.prisma.job.findUniqueOrThrow({ where: { id: jobId } })) as JobSnapshot;
+    this.log.info({ jobId, kind: job.kind, attempt: (job as JobSnapshot & { attempts: number }).attempts }, 'job started');
     this.publish(job);
     const controller = new AbortController();
     this.running.set(jobId, controller);
@@ -155,6 +182,8 @@ export class JobRunner {
     } finally {
       this.running.delete(jobId);
     }
+    // Shutting down with a shared queue: the job is left RUNNING for another process to take over.
+    if (this.disposed && this.queue.shared && controller.signal.aborted) return;
     job = (await this.prisma.job.update({ where: { id: jobId }, data: { ...snapshotFields(job), ...finalFields(outcome, job) } })) as JobSnapshot;
     this.publish(job);
   }
@@ -165,15 +194,15 @@ export class JobRunner {
   }
 
   stats(): { queued: number; running: number } {
-    return { queued: this.queue.size, running: this.running.size };
+    return { queued: this.queue.waiting, running: this.running.size };
   }
 
   /** Stops taking jobs and aborts running ones; they end FAILED (retryable) by recover() at next start if not finished. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.queue.clear();
+    await this.cancels?.return?.();
     for (const c of this.running.values()) c.abort(new Error('shutdown'));
-    await this.queue.onIdle();
+    await this.queue.dispose();
   }
 }
 

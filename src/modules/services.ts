@@ -4,10 +4,15 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Engine } from '../engine/index.js';
 import type { PubSub } from '../events/pubsub.js';
+import { BullJobQueue } from '../jobs/bullmq-job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
-import type { ContentStore } from '../media/content-store.js';
 import { toJobError } from './common/client-errors.js';
+import type { ContentStore } from '../media/content-store.js';
+import type { RedisConnections } from '../redis/redis-connections.js';
+import { shareRevocations } from './api-key/api-key.revocations.js';
 import { ApiKeyService } from './api-key/api-key.service.js';
+import { RedisSubscriptionCaps } from '../redis/redis-subscription-caps.js';
+import { RedisTokenBuckets } from '../redis/redis-token-buckets.js';
 import { JobService } from './job/job.service.js';
 import { MediaService } from './media/media.service.js';
 import { ModelService } from './model/model.service.js';
@@ -28,6 +33,8 @@ export interface Parts {
   engine: Engine;
   store: ContentStore;
   pubsub: PubSub;
+  /** REDIS_URL's connections: jobs (and events, limits) shared with the other processes. */
+  redis?: RedisConnections;
   log: Logger;
   version: string;
 }
@@ -35,13 +42,22 @@ export interface Parts {
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
   const media = new MediaService(db.prisma, store, config.media);
-  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err));
+  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, config.jobs));
   const sessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
   const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
   const { webhooks, webhookDispatcher } = createWebhooks({ config, prisma: db.prisma, runner, log });
+  const apiKeys = new ApiKeyService(db.prisma, pubsub);
+  const stopRevocations = shareRevocations(apiKeys);
+  // REDIS_URL: rate buckets and subscription caps counted in Redis, for every process alike.
+  const limitsClient = parts.redis?.open('limits');
+  // Shaped as server/auth's SharedLimits (the server takes it from here; modules do not import it).
+  const sharedLimits = limitsClient && {
+    buckets: new RedisTokenBuckets(limitsClient, parts.redis!.prefix),
+    subscriptions: new RedisSubscriptionCaps(limitsClient, parts.redis!.prefix),
+  };
   return {
     webhooks,
     webhookDispatcher,
@@ -58,7 +74,9 @@ export function createServices(parts: Parts) {
     segmentation: new SegmentationService(db.prisma, engine, media, config),
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
-    apiKeys: new ApiKeyService(db.prisma, pubsub),
+    apiKeys,
+    sharedLimits,
+    stopRevocations,
     /** The stream of the sessionEvents subscription (checks the session exists first). */
     sessionEvents: async (sessionId: string, jobId: string | null, replay: boolean) => {
       const session = await sessions.row(sessionId);

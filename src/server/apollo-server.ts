@@ -54,7 +54,7 @@ export function createApollo(opts: {
                 throw new GraphQLError('Subscriptions are served over graphql-ws (ws://…/graphql), not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
               }
               // Before variables are coerced: scope of the operation's kind, list caps, rate limit.
-              if (rc.operation) gate.check(rc.contextValue.principal, rc.document, rc.operation, rc.request.variables);
+              if (rc.operation) await gate.check(rc.contextValue.principal, rc.document, rc.operation, rc.request.variables);
             },
             async willSendResponse(rc) {
               const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');

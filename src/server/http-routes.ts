@@ -64,7 +64,7 @@ export function httpRoutes(services: Services, guard: AuthGuard, maxUploadBytes:
       const principal = await guard.authenticate(req.headers.authorization);
       const access = guard.access(principal);
       access.require('write');
-      guard.charge(principal, 'write');
+      await guard.charge(principal, 'write');
       if (!q.projectId) throw badInput('projectId is required (POST /upload?projectId=...)', { field: 'projectId' });
       await access.project(q.projectId);
       if (Number(req.headers['content-length']) > maxUploadBytes) throw badInput(`Upload is larger than ${maxUploadBytes} bytes`, { reason: 'TOO_LARGE' });

@@ -8,7 +8,7 @@ export async function mediaForRead(services: Services, guard: AuthGuard, req: Re
   const principal = await guard.authenticate(req.headers.authorization);
   const access = guard.access(principal);
   access.require('read');
-  guard.charge(principal, 'read');
+  await guard.charge(principal, 'read');
   await access.media(String(req.params.id));
   return services.media.get(String(req.params.id));
 }

@@ -15,12 +15,12 @@ export class OperationGate {
     private readonly caps: ListCaps,
   ) {}
 
-  /** Throws the first refusal (FORBIDDEN, BAD_USER_INPUT, RATE_LIMITED) as a GraphQLError. */
-  check(principal: Principal, document: DocumentNode, op: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | null | undefined): void {
+  /** Rejects with the first refusal (FORBIDDEN, BAD_USER_INPUT, RATE_LIMITED) as a GraphQLError; the rate limit may be in Redis (REDIS_URL). */
+  async check(principal: Principal, document: DocumentNode, op: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | null | undefined): Promise<void> {
     // Introspection alone needs no scope.
     if (rootFieldNames(document, op).length) this.guard.access(principal).require(op.operation === 'mutation' ? 'write' : 'read');
     const tooLong: GraphQLError | null = checkListCaps(this.schema, document, variables, this.caps);
     if (tooLong) throw tooLong;
-    this.guard.chargeOperation(principal, document, op);
+    await this.guard.chargeOperation(principal, document, op);
   }
 }

@@ -143,8 +143,8 @@ export function startWsServer(opts: {
         const op = getOperationAST(document, payload.operationName);
         let release = () => {};
         try {
-          if (op) gate.check(principal, document, op, payload.variables);
-          if (op?.operation === 'subscription') release = guard.openSubscription(principal);
+          if (op) await gate.check(principal, document, op, payload.variables);
+          if (op?.operation === 'subscription') release = await guard.openSubscription(principal);
         } catch (err) {
           return refuse([err as GraphQLError]);
         }

@@ -14,6 +14,14 @@ import { startTestServer, type TestServer } from './test-server.js';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('test-artifacts', 'web');
 
+/**
+ * Whether the browser tests run here. A fresh machine without Chromium skips them with the reason
+ * printed (like the PostgreSQL and Redis paths); CI installs Chromium, and under CI=true a missing
+ * browser is a failure (launchBrowser throws), never a silent skip.
+ */
+export const browserAvailable = existsSync(CHROMIUM) || process.env.CI === 'true';
+if (!browserAvailable) console.log(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y --no-install-recommends chromium, or set CHROMIUM_PATH)`);
+
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(path.join(WEB_DIR, 'index.html'))) throw new Error(`the web app is not built (${WEB_DIR}): run \`npm run build\` (npm test does)`);
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium (.ci/run does), or set CHROMIUM_PATH`);

@@ -21,6 +21,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   if (!process.env.TEST_DATABASE_URL) console.log('PostgreSQL path skipped: TEST_DATABASE_URL is not set (the suite runs on PGlite only)');
   else console.log('PostgreSQL path enabled: database tests also run on TEST_DATABASE_URL');
+  if (!process.env.TEST_REDIS_URL) console.log('Redis tests skipped: TEST_REDIS_URL is not set (needs TEST_DATABASE_URL too for the shared-job and shared-limit tests)');
   const root = await mkdtemp(path.join(tmpdir(), 'maskql-test-'));
   const template = path.join(root, 'pglite-template', 'db');
   const db = await openDatabase({ kind: 'pglite', dir: template });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickAt, overlayPixels, startWebBed, type WebBed } from '../support/browser.js';
+import { clickAt, overlayPixels, startWebBed, type WebBed, browserAvailable } from '../support/browser.js';
 import { drawPicture, iou, toPng, type Shape } from '../support/draw.js';
 
 const W = 320;
@@ -18,7 +18,7 @@ const SHAPES: Shape[] = [
 ];
 const picture = drawPicture(W, H, SHAPES);
 
-describe('web app: images', () => {
+describe.runIf(browserAvailable)('web app: images', () => {
   let bed: WebBed;
   let page: Page;
   let srv: WebBed['srv'];

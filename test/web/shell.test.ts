@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CreateProjectDocument, StartBatchSegmentationDocument } from '../../client/generated/graphql.js';
-import { shoot, startWebBed, type WebBed } from '../support/browser.js';
+import { shoot, startWebBed, type WebBed, browserAvailable } from '../support/browser.js';
 import { drawPicture, toPng } from '../support/draw.js';
 import { httpClient } from '../support/gql.js';
 import { startTestServer } from '../support/test-server.js';
@@ -17,7 +17,7 @@ function recordRequests(page: Page): string[] {
   return urls;
 }
 
-describe('web app: the shell', () => {
+describe.runIf(browserAvailable)('web app: the shell', () => {
   let bed: WebBed;
   let secret: string;
 

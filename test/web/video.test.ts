@@ -3,14 +3,14 @@
 // the moving disc (read from screenshot pixels), cancel, close and reopen.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickAt, overlayPixels, shoot, startWebBed, type WebBed } from '../support/browser.js';
+import { clickAt, overlayPixels, shoot, startWebBed, type WebBed, browserAvailable } from '../support/browser.js';
 import { DISCS, DISCS_VIDEO, discMask } from '../support/discs-video.js';
 import { iou } from '../support/draw.js';
 import { fixture, uploadFile } from '../support/tracking.js';
 
 const { width: W, height: H, frames: N } = DISCS_VIDEO;
 
-describe('web app: videos', () => {
+describe.runIf(browserAvailable)('web app: videos', () => {
   let bed: WebBed;
   let page: Page;
   let srv: WebBed['srv'];

@@ -10,7 +10,6 @@ import { isRef, toWire, type CreatedSession, type Reply, type Request, type Wire
 const port = parentPort!;
 const { keptBytes } = workerData as { keptBytes: number };
 const sessions = new Map<number, ort.InferenceSession>();
-let nextSession = 1;
 let nextKept = 1;
 const byteLength = (t: ort.Tensor) => (Array.isArray(t.data) ? 0 : (t.data as ArrayBufferView).byteLength);
 const kept = keptBytes > 0 ? new LRUCache<number, ort.Tensor>({ maxSize: keptBytes, sizeCalculation: (t) => Math.max(1, byteLength(t)) }) : undefined;
@@ -18,13 +17,13 @@ const kept = keptBytes > 0 ? new LRUCache<number, ort.Tensor>({ maxSize: keptByt
 type Answer = { reply: Reply; transfer: ArrayBuffer[] };
 const ok = (id: number, value: unknown, transfer: ArrayBuffer[] = []): Answer => ({ reply: { id, ok: true, value }, transfer });
 
-async function handle(req: Request): Promise<Answer> {
+async function handle(req: Exclude<Request, { op: 'crash' }>): Promise<Answer> {
   switch (req.op) {
     case 'create': {
       const s = await ort.InferenceSession.create(req.file, req.options);
-      const id = nextSession++;
-      sessions.set(id, s);
-      const created: CreatedSession = { session: id, inputNames: s.inputNames, outputNames: s.outputNames, inputMetadata: s.inputMetadata, outputMetadata: s.outputMetadata };
+      // The main thread names sessions, so that a restarted worker takes them back under the same ids.
+      sessions.set(req.session, s);
+      const created: CreatedSession = { session: req.session, inputNames: s.inputNames, outputNames: s.outputNames, inputMetadata: s.inputMetadata, outputMetadata: s.outputMetadata };
       return ok(req.id, created);
     }
     case 'release': {
@@ -72,9 +71,29 @@ async function handle(req: Request): Promise<Answer> {
   }
 }
 
+// Calls in hand, and whether the thread was told to die (the `crash` test hook). It then exits
+// once ONNX Runtime has no run in flight — ending a thread mid-run aborts the whole process in
+// onnxruntime-node — and answers nothing it holds, as a thread that died would.
+let inHand = 0;
+let crashing = false;
+const exitIfCrashing = () => {
+  if (crashing && inHand === 0) process.exit(70);
+};
+
 port.on('message', (req: Request) => {
-  handle(req).then(
-    (a) => port.postMessage(a.reply, a.transfer),
-    (err: Error) => port.postMessage({ id: req.id, ok: false, message: err?.message ?? String(err) } satisfies Reply),
-  );
+  if (req.op === 'crash') {
+    crashing = true;
+    exitIfCrashing();
+    return;
+  }
+  inHand++;
+  handle(req)
+    .then(
+      (a) => crashing || port.postMessage(a.reply, a.transfer),
+      (err: Error) => crashing || port.postMessage({ id: req.id, ok: false, message: err?.message ?? String(err) } satisfies Reply),
+    )
+    .finally(() => {
+      inHand--;
+      exitIfCrashing();
+    });
 });

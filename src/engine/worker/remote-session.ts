@@ -49,7 +49,6 @@ export class RemoteSession implements GraphSession {
   }
 
   async release(): Promise<void> {
-    await this.worker.request({ op: 'release', session: this.id });
-    this.worker.sessions--;
+    await this.worker.releaseSession(this.id);
   }
 }

@@ -29,9 +29,11 @@ export interface RunOptions {
 }
 
 export type Request =
-  | { op: 'create'; id: number; file: string; options: ort.InferenceSession.SessionOptions }
+  | { op: 'create'; id: number; session: number; file: string; options: ort.InferenceSession.SessionOptions }
   | { op: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; keepOutputs: boolean }
-  | { op: 'release'; id: number; session: number };
+  | { op: 'release'; id: number; session: number }
+  /** Test hook: the thread exits as a crashed one would, answering nothing it holds. */
+  | { op: 'crash'; id: number };
 
 export type Reply =
   | { id: number; ok: true; value: unknown }
@@ -103,6 +105,12 @@ export function packFeeds(
   return { feeds: out, transfer };
 }
 
+/** Where a device reports what it does (the engine's logger). */
+export interface DeviceLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
 /** The devices a worker runs on. */
 export type Device = 'cpu' | 'cuda';
 
@@ -121,7 +129,8 @@ export class WorkerRequestError extends Error {
 
 /** The main thread's end of a worker as a session sees it (DeviceWorker implements it). */
 export interface WorkerChannel {
+  /** The current thread's kept tensors (a restarted thread starts a new set). */
   readonly kept: KeptIds;
-  sessions: number;
   request<T>(msg: Outgoing, transfer?: ArrayBuffer[]): Promise<T>;
+  releaseSession(session: number): Promise<void>;
 }

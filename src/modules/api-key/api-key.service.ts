@@ -34,6 +34,12 @@ export class ApiKeyService {
     private readonly pubsub?: PubSub,
   ) {}
 
+  /** Drops what this process trusts about a key (revoked, maybe by another process). */
+  forget(principalId: string): void {
+    const stale = [...this.verified.entries()].filter(([, hit]) => hit.keyId !== null && `api-key:${hit.keyId}` === principalId);
+    for (const [hash] of stale) this.verified.delete(hash);
+  }
+
   async create(input: NewApiKey): Promise<{ apiKey: ApiKey; secret: string }> {
     const scopes = parseScopes(input.scopes);
     const name = input.name.trim();
@@ -63,7 +69,7 @@ export class ApiKeyService {
     return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toApiKey(e.node) })) };
   }
 
-  /** Revokes a key (idempotent); it stops working at once in this process. */
+  /** Revokes a key (idempotent); it stops working at once here, and in every process that follows `auth:revoked`. */
   async revoke(id: string): Promise<ApiKey> {
     const row = isUuid(id) ? await this.prisma.apiKey.findUnique({ where: { id } }) : null;
     if (!row) throw notFound('API key', id);

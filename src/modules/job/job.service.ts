@@ -67,6 +67,7 @@ export class JobService {
         await push(event);
         return !isTerminal(event.status);
       },
+      () => this.pubsub.subscribed(),
     );
   }
 }

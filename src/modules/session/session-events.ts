@@ -52,6 +52,7 @@ export function sessionEventStream(
       await push(event);
       return !(jobId && event.kind !== 'FRAME');
     },
+    () => pubsub.subscribed(),
   );
 }
 

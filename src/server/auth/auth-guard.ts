@@ -10,7 +10,13 @@ import { createAuthenticator, type Authenticator } from './authenticator.js';
 import { operationCost } from './operation-cost.js';
 import type { Principal } from '../../modules/auth/principal.js';
 import { ProjectOwners } from '../../modules/auth/project-owners.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type SharedBuckets } from './rate-limiter.js';
+
+/** With REDIS_URL: rate buckets and subscription caps shared by every process. */
+export interface SharedLimits {
+  buckets: SharedBuckets;
+  subscriptions: { open(id: string, max: number): Promise<(() => void) | null>; dispose(): void };
+}
 
 export class AuthGuard {
   private readonly authenticator: Authenticator;
@@ -22,10 +28,11 @@ export class AuthGuard {
     private readonly config: Pick<Config, 'auth' | 'rateLimit' | 'ws'>,
     apiKeys: ApiKeyService,
     prisma: Prisma,
+    private readonly shared?: SharedLimits,
   ) {
     this.authenticator = createAuthenticator(config.auth, apiKeys);
     this.owners = new ProjectOwners(prisma);
-    this.limiter = new RateLimiter(config.rateLimit);
+    this.limiter = new RateLimiter(config.rateLimit, Date.now, shared?.buckets);
   }
 
   get mode(): Config['auth']['mode'] {
@@ -42,20 +49,26 @@ export class AuthGuard {
   }
 
   /** Charges an operation to its caller's rate limit; throws RATE_LIMITED. */
-  chargeOperation(principal: Principal, document: DocumentNode, op: OperationDefinitionNode): void {
-    this.limiter.charge(principal, operationCost(document, op, this.config.rateLimit.cost));
+  chargeOperation(principal: Principal, document: DocumentNode, op: OperationDefinitionNode): Promise<void> {
+    return this.limiter.charge(principal, operationCost(document, op, this.config.rateLimit.cost));
   }
 
-  charge(principal: Principal, kind: 'read' | 'write' | 'inference'): void {
-    this.limiter.charge(principal, this.config.rateLimit.cost[kind]);
+  charge(principal: Principal, kind: 'read' | 'write' | 'inference'): Promise<void> {
+    return this.limiter.charge(principal, this.config.rateLimit.cost[kind]);
   }
 
   /** Counts a subscription against its caller's cap; the returned function releases it. */
-  openSubscription(principal: Principal): () => void {
+  async openSubscription(principal: Principal): Promise<() => void> {
     if (principal.kind === 'anonymous') return () => undefined;
     const max = this.config.ws.maxSubscriptionsPerKey;
+    const full = () => exhausted(`At most ${max} subscriptions at once per key`, { hint: 'Complete a subscription or raise WS_MAX_SUBSCRIPTIONS_PER_KEY.' });
+    if (this.shared) {
+      const release = await this.shared.subscriptions.open(principal.id, max);
+      if (!release) throw full();
+      return release;
+    }
     const held = this.subscriptions.get(principal.id) ?? 0;
-    if (held >= max) throw exhausted(`At most ${max} subscriptions at once per key`, { hint: 'Complete a subscription or raise WS_MAX_SUBSCRIPTIONS_PER_KEY.' });
+    if (held >= max) throw full();
     this.subscriptions.set(principal.id, held + 1);
     let released = false;
     return () => {
@@ -69,5 +82,6 @@ export class AuthGuard {
 
   dispose(): void {
     this.limiter.dispose();
+    this.shared?.subscriptions.dispose();
   }
 }

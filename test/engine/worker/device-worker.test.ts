@@ -1,10 +1,12 @@
 // ORT sessions in a device's worker thread, on the demo model's real graphs: results equal an
 // in-process session's, the encoder's outputs stay in the worker for the decoder, a worker that
-// let them go gets them again, the main thread runs meanwhile, and dispose ends the worker.
+// let them go gets them again, the main thread runs meanwhile, a thread that dies is restarted
+// with its sessions (its calls in hand fail, retryable), and dispose ends the worker.
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SessionFactory } from '../../../src/engine/device.js';
+import { WorkerCrashedError } from '../../../src/engine/worker/device-worker.js';
 import type { GraphSession } from '../../../src/engine/worker/graph-session.js';
 
 const log = { info() {}, warn() {} };
@@ -76,5 +78,32 @@ describe('ORT device worker', () => {
     expect(String((err as Error).message)).toMatch(/input|nonsense/i);
     await f.dispose();
     await expect((dec as GraphSession).run({})).rejects.toThrow(/disposed|exited/);
+  });
+
+  it('restarts a thread that died: the calls it had fail (retryable), the sessions work again, the backoff grows', async () => {
+    const { f, enc, dec } = await open(64 << 20);
+    const want = await dec.run(feeds(await enc.run({ image: image() }, { keepOutputs: true })));
+    const worker = f.worker('cpu')!;
+    const before = worker.sessions;
+    for (let crash = 1; crash <= 2; crash++) {
+      // Features the old thread kept: the new thread has lost them, and gets them again as data.
+      const features = await enc.run({ image: image() }, { keepOutputs: true });
+      const running = enc.run({ image: image() }, { transfer: ['image'] });
+      // Microtasks only: the call reaches the thread, and no reply (a macrotask) can come meanwhile.
+      for (let i = 0; i < 20 && worker.inFlight === 0; i++) await null;
+      expect(worker.inFlight).toBe(1); // the call is in the thread's hands when it dies
+      const failed = running.catch((e: Error) => e);
+      expect(await worker.crash()).toBe(70);
+      const err = await failed;
+      expect(err).toBeInstanceOf(WorkerCrashedError);
+      expect(err).toMatchObject({ retryable: true, message: expect.stringMatching(/restarted/) });
+      expect(worker.restarts).toBe(crash - 1); // not yet: it waits first
+      // Later calls wait for the new thread, which holds the same sessions under the same ids.
+      const got = await dec.run(feeds(features));
+      expect(worker.restarts).toBe(crash);
+      expect([...(got.masks.data as Float32Array)]).toEqual([...(want.masks.data as Float32Array)]);
+      expect(worker.sessions).toBe(before);
+    }
+    expect(worker.lastRestartDelayMs).toBe(200); // 100 ms, then doubled for a second crash in a row
   });
 });
