@@ -4,7 +4,7 @@
 // not propagation. Variants alternate round by round: MP4 overlay (libx264) and WebM cut-out with
 // alpha (libvpx-vp9, yuva420p).
 import { readFile } from 'node:fs/promises';
-import { encodeRleWithStats } from '../src/engine/masks/index.js';
+import { encodeRleWithStats } from '../src/engine/masks/coco-rle.js';
 import { type DiscsVideo } from './lib/media.js';
 import { createProject, gql, START_SESSION, upload, type BenchServer } from './lib/server.js';
 import { figure, rotated, type Figure } from './lib/stats.js';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createLogger, withRedaction } from './log.js';
-import { Engine } from './engine/engine.js';
+import { Engine } from './engine/index.js';
 import { createMemoryPubSub } from './events/pubsub.js';
 import { createRedisPubSub } from './events/redis-pubsub.js';
 import { RedisConnections } from './redis/redis-connections.js';
@@ -15,7 +15,7 @@ import { FrameStore } from './media/video-frames.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { createSchema } from './server/schema.js';
 import { startHttpServer, type HttpServer } from './server/http-server.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type Services } from './modules/services.js';
 
 export interface App {
   config: Config;

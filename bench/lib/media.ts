@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import sharp from 'sharp';
-import { resolveFfmpeg, type FfmpegBins } from '../../src/media/video-probe.js';
+import { resolveFfmpeg, type FfmpegBins } from '../../src/media/ffmpeg.js';
 
 export type Rgb = readonly [number, number, number];
 export type Shape =

@@ -1,4 +1,5 @@
 /**
+ * (Over 300 lines: one generated model, its graphs written node by node.)
  * The benchmark model's graphs: the `sam2` image-export layout (same input/output names as
  * models/demo and the samexporter SAM 2 export) with seeded random weights and the compute of a
  * small real model. Its masks mean nothing about the picture; their cost is what counts.

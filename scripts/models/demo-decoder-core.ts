@@ -1,4 +1,5 @@
 /**
+ * (Over 300 lines: one ONNX subgraph written node by node.)
  * The demo decoder's shared subgraph: promptable segmentation of flat-coloured shapes by colour
  * affinity, on a 256x256 grid of colours (RGB in 0..1). Used by both the sam2 and the sam
  * layouts; it knows nothing about either contract.

@@ -1,4 +1,5 @@
 /**
+ * (Over 300 lines: one generated model, its graph and tokenizer files written node by node.)
  * The demo text-grounding model, in the OWL-ViT / OWLv2 export layout (HF optimum):
  *
  * detector.onnx  input_ids [num_phrases, sequence_length] int64 (CLIP BPE, <|startoftext|> ...

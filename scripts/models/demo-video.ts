@@ -1,4 +1,5 @@
 /**
+ * (Over 300 lines: four generated graphs of one export layout, written node by node.)
  * The demo model's SAM 2 video modules, in the four-graph split of NVIDIA's SAM2-ONNX-TRT export
  * (the engine keeps the memory bank in TypeScript, src/engine/tracking/memory-bank.ts), with
  * hand-set weights that track flat-coloured shapes by colour affinity:

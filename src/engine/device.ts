@@ -9,14 +9,12 @@ import type * as ort from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
 import { DeviceWorker } from './worker/device-worker.js';
 import { localSession, type GraphSession } from './worker/graph-session.js';
+import type { Device, DeviceLog } from './worker/wire.js';
 
 export type DeviceRequest = 'auto' | 'cuda' | 'cpu';
-export type Device = 'cpu' | 'cuda';
+export type { Device } from './worker/wire.js';
 
-export interface DeviceLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+export type { DeviceLog } from './worker/wire.js';
 
 export interface SessionFactoryOptions {
   request: DeviceRequest;

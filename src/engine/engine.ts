@@ -9,7 +9,7 @@ import type { BinaryMask } from './masks/binary-mask.js';
 import { TextGrounding, type DetectOptions } from './text-grounding.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { EngineError } from './engine-error.js';
-import { selectCandidates, type Embedding, type MaskCandidate, type Runner } from './families/family.js';
+import { segmenter, selectCandidates, type Embedding, type MaskCandidate, type Runner } from './families/family.js';
 import type { ImageSource, ObjectPrompt } from './image-source.js';
 import { encodeRleWithStats, type CocoRle } from './masks/coco-rle.js';
 import { maskArea, maskBbox } from './masks/mask-stats.js';
@@ -137,7 +137,7 @@ export class Engine {
     const pre = model.manifest.preprocessing;
     const input = await preprocess(await image.pixels(), pre, image.width, image.height);
     this.encoderRuns++;
-    const tensors = await model.family.encode(model, input, this.runner(model, priority));
+    const tensors = await segmenter(model).encode(model, input, this.runner(model, priority));
     return {
       tensors,
       bytes: Object.values(tensors).reduce((n, t: ort.Tensor) => n + (t.data as Float32Array).byteLength, 0),
@@ -160,7 +160,7 @@ export class Engine {
     const plan = expandGroups(req.objects, phrases, detections);
     const decodeStarted = performance.now();
     const candidates = plan.length
-      ? await model.family.decode(model, embedding, plan.map((p) => p.prompt), { multimask: req.multimask, threshold: req.threshold }, this.runner(model, req.priority))
+      ? await segmenter(model).decode(model, embedding, plan.map((p) => p.prompt), { multimask: req.multimask, threshold: req.threshold }, this.runner(model, req.priority))
       : [];
     const decodeMs = performance.now() - decodeStarted;
     this.observe(model.name, 'decode', decodeMs);
@@ -210,7 +210,7 @@ export class Engine {
       const batch: ObjectPrompt[] = [];
       for (; i < grid.length && batch.length < req.options.pointsPerBatch; i++) if (!req.options.skipCovered || !covered(grid[i])) batch.push(grid[i]);
       if (!batch.length) break;
-      const out = await model.family.decode(model, embedding, batch, { multimask: true, threshold: 0 }, this.runner(model, req.priority ?? PRIORITY_BACKGROUND));
+      const out = await segmenter(model).decode(model, embedding, batch, { multimask: true, threshold: 0 }, this.runner(model, req.priority ?? PRIORITY_BACKGROUND));
       for (const c of out) all.push(...c);
       if (req.options.skipCovered) {
         for (const k of filterCandidates(out.flat(), (c) => maskBbox(c.mask), (c) => maskArea(c.mask), { ...req.options, boxNmsThreshold: 1 })) covering.push(k.candidate.mask);

@@ -9,18 +9,18 @@ import type { GraphSession } from './worker/graph-session.js';
 import { samFamily } from './families/sam.js';
 import { sam2Family } from './families/sam2.js';
 import { groundingFamily } from './families/grounding.js';
-import type { ImageFamily, LoadedGraphs } from './families/family.js';
+import type { Family, LoadedGraphs } from './families/family.js';
 import { checkManifest, type FamilyContract } from './manifest-check.js';
 import { SAM2_VIDEO_CONTRACT } from './families/sam2-video.js';
 import { readManifest, type ModelManifest } from './manifest.js';
 
-export const FAMILIES: Record<ModelManifest['family'], ImageFamily> = { sam: samFamily, sam2: sam2Family, grounding: groundingFamily };
+export const FAMILIES: Record<ModelManifest['family'], Family> = { sam: samFamily, sam2: sam2Family, grounding: groundingFamily };
 
 export interface LoadedModel extends LoadedGraphs {
   name: string;
   /** The model's folder (for files other than graphs, e.g. tokenizers). */
   dir: string;
-  family: ImageFamily;
+  family: Family;
   device: Device;
   loadMs: number;
 }

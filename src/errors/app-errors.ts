@@ -1,17 +1,24 @@
 // Client-facing errors: GraphQLError subclasses with a stable extensions.code (DESIGN.md §3).
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'RATE_LIMITED'
-  | 'MODEL_UNAVAILABLE'
-  | 'RESOURCE_EXHAUSTED'
-  | 'INFERENCE_FAILED'
-  | 'CONFLICT'
-  | 'INTERNAL_SERVER_ERROR';
+/** The one list of codes a client can see (extensions.code, JobError.code); the schema's ErrorCode enum. */
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'MODEL_UNAVAILABLE',
+  'RESOURCE_EXHAUSTED',
+  'INFERENCE_FAILED',
+  'CONFLICT',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code);
+}
 
 export interface ErrorDetails {
   retryable?: boolean;
@@ -42,6 +49,4 @@ export const modelUnavailable = (message: string, details?: ErrorDetails) =>
 export const inferenceFailed = (message: string, details?: ErrorDetails) =>
   new AppError('INFERENCE_FAILED', message, { retryable: true, ...details });
 
-export function isAppError(err: unknown): err is AppError {
-  return err instanceof AppError;
-}
+export const forbidden = (message: string) => new AppError('FORBIDDEN', message, { http: { status: 403 } });

@@ -1,5 +1,6 @@
 // The typed topic map of the PubSub: each topic is keyed by an id and carries one payload type.
-import type { FrameResult } from '../engine/tracking/tracker.js';
+// Payloads are plain data (strings, numbers, RLE counts; dates revive from ISO strings) and import
+// nothing of the engine, so the same topics can cross a process boundary (Redis) unchanged.
 
 export type JobStatusName = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
@@ -18,6 +19,7 @@ export interface JobSnapshot {
   rate: number | null;
   etaSec: number | null;
   errorCode: string | null;
+  errorReason: string | null;
   errorMessage: string | null;
   errorRetryable: boolean | null;
   errorHint: string | null;
@@ -28,8 +30,22 @@ export interface JobSnapshot {
   updatedAt: Date;
 }
 
+/** A stored mask as published: COCO RLE (compressed counts), bbox [x, y, w, h], area, score. */
+export interface MaskPayload {
+  rle: { size: [number, number]; counts: string };
+  bbox: [number, number, number, number];
+  area: number;
+  score: number;
+}
+
+/** One frame of a propagation: every object's mask there, null where the object is absent. */
+export interface FramePayload {
+  frameIndex: number;
+  objects: { objectId: number; mask: MaskPayload | null }[];
+}
+
 export type SessionEvent =
-  | { kind: 'FRAME'; sessionId: string; jobId: string; frame: FrameResult }
+  | { kind: 'FRAME'; sessionId: string; jobId: string; frame: FramePayload }
   | { kind: 'COMPLETED' | 'FAILED' | 'CANCELLED'; sessionId: string; jobId: string; job: JobSnapshot };
 
 export type Topics = {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Prisma } from '../db/database.js';
 import type { PubSub } from '../events/pubsub.js';
 import type { JobSnapshot } from '../events/topics.js';
-import type { JobHandler, JobOutcome, JobProgress } from './job-handler.js';
+import type { JobError, JobHandler, JobOutcome, JobProgress } from './job-handler.js';
 import { MemoryJobQueue, type JobQueue } from './job-queue.js';
 
 type Kind = JobSnapshot['kind'];
@@ -35,6 +35,8 @@ export class JobRunner {
     private readonly pubsub: PubSub,
     private readonly log: Logger,
     concurrency: number,
+    /** The one error translation (modules/common/client-errors), for handlers that throw. */
+    private readonly errorOf: (err: unknown) => JobError,
     private readonly queue: JobQueue = new MemoryJobQueue(concurrency),
   ) {
     // With a shared queue a job may run in another process: cancels are published to all.
@@ -123,7 +125,8 @@ export class JobRunner {
       data: {
         status: 'FAILED',
         finishedAt: new Date(),
-        errorCode: 'INTERRUPTED',
+        errorCode: 'INTERNAL_SERVER_ERROR',
+        errorReason: 'INTERRUPTED',
         errorMessage: 'The server stopped while this job was running',
         errorRetryable: true,
         errorHint: 'Start it again; the frames it stored are kept.',
@@ -152,13 +155,11 @@ export class JobRunner {
     this.running.set(jobId, controller);
     const started = Date.now();
     let lastWrite = 0;
-    let pending: JobProgress = {};
     const write = async (force: boolean) => {
       const now = Date.now();
       if (!force && now - lastWrite < DB_WRITE_INTERVAL_MS) return;
       lastWrite = now;
       job = (await this.prisma.job.update({ where: { id: jobId }, data: snapshotFields(job) })) as JobSnapshot;
-      pending = {};
     };
     const handler = this.handlers.get(job.kind);
     let outcome: JobOutcome;
@@ -168,7 +169,6 @@ export class JobRunner {
         job,
         signal: controller.signal,
         progress: async (p) => {
-          pending = { ...pending, ...p };
           job = applyProgress(job, p, started);
           this.publish(job);
           await write(false);
@@ -177,12 +177,11 @@ export class JobRunner {
     } catch (err) {
       outcome = controller.signal.aborted
         ? { status: 'CANCELLED' }
-        : { status: 'FAILED', error: { code: 'INTERNAL', message: (err as Error).message, retryable: true } };
+        : { status: 'FAILED', error: this.errorOf(err) };
       if (outcome.status === 'FAILED') this.log.error({ err, jobId }, 'job failed unexpectedly');
     } finally {
       this.running.delete(jobId);
     }
-    void pending;
     // Shutting down with a shared queue: the job is left RUNNING for another process to take over.
     if (this.disposed && this.queue.shared && controller.signal.aborted) return;
     job = (await this.prisma.job.update({ where: { id: jobId }, data: { ...snapshotFields(job), ...finalFields(outcome, job) } })) as JobSnapshot;
@@ -242,6 +241,7 @@ function finalFields(outcome: JobOutcome, job: JobSnapshot) {
         finishedAt,
         etaSec: null,
         errorCode: outcome.error.code,
+        errorReason: outcome.error.reason ?? null,
         errorMessage: outcome.error.message,
         errorRetryable: outcome.error.retryable,
         errorHint: outcome.error.hint ?? null,

@@ -1,3 +1,5 @@
+// The content-addressed store of media bytes: sha256-named files, atomic writes, temp sweeps.
+// (Over 300 lines: every write path must be atomic and crash-safe, and they share those helpers.)
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';

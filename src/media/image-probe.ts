@@ -1,6 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { MediaError, trimReason } from './media-error.js';
-import { ACCEPTED_VIDEO } from './video-probe.js';
+import { ACCEPTED_VIDEO } from './container-sniff.js';
 
 /** Raster formats this server accepts (what the bundled libvips decodes). */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif';

@@ -1,3 +1,5 @@
+// Decoded video frames on disk for a session: one ffmpeg decode to raw RGB, read by offset.
+// (Over 300 lines: the decoder process, waiting readers and the file's lifecycle are one job.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, statfs, type FileHandle } from 'node:fs/promises';
@@ -6,13 +8,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RgbImage } from './image-decode.js';
 import { MediaError, errnoCode, mapDiskError, toolReason } from './media-error.js';
-import {
-  INPUT_GUARD_ARGS,
-  ffmpegCapabilities,
-  fileInput,
-  passthroughArgs,
-  type FfmpegBins,
-} from './video-probe.js';
+import { INPUT_GUARD_ARGS, ffmpegCapabilities, fileInput, passthroughArgs, type FfmpegBins } from './ffmpeg.js';
 
 export interface FrameStoreOptions {
   /** Directory for the frame file (created if missing). */

@@ -1,6 +1,6 @@
 // One decoded frame of a video (for its thumbnail), without a frame store.
 import { MediaError, toolReason } from './media-error.js';
-import { fileInput, INPUT_GUARD_ARGS, runTool, type FfmpegBins } from './video-probe.js';
+import { fileInput, INPUT_GUARD_ARGS, runTool, type FfmpegBins } from './ffmpeg.js';
 
 export async function decodeFirstFrame(
   videoPath: string,

@@ -5,8 +5,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { AuthGuard } from './auth/auth-guard.js';
-import type { Principal } from './auth/principal.js';
-import { grants } from './auth/scopes.js';
+import type { Principal } from '../modules/auth/principal.js';
+import { grants } from '../modules/auth/scopes.js';
 import { sendError } from './http-routes.js';
 
 interface Caller {

@@ -4,7 +4,7 @@
 // Range support (206) by express's send.
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../errors/app-errors.js';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 import type { DownloadKind } from '../modules/download/url-signer.js';
 import { sendError } from './http-routes.js';
 

@@ -1,10 +1,10 @@
 // Plain HTTP routes beside /graphql: /healthz, the raw upload route, and thumbnails.
 import express, { type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 import { badInput } from '../errors/app-errors.js';
 import { mediaView } from '../modules/media/media.view.js';
-import { databaseFailureError } from '../db/db-errors.js';
+import { toClientError } from '../modules/common/client-errors.js';
 import { containsNul, nulError } from './input-guard.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 import { mediaForRead } from './media-access.js';
@@ -21,7 +21,7 @@ const STATUS: Record<string, number> = {
 export { STATUS as HTTP_STATUS };
 
 export function sendError(res: Response, err: unknown, log: (err: unknown) => void): void {
-  if (!(err instanceof GraphQLError)) err = databaseFailureError(err) ?? err;
+  err = toClientError(err);
   if (err instanceof GraphQLError) {
     const code = String(err.extensions.code ?? 'INTERNAL_SERVER_ERROR');
     const status = err.extensions.reason === 'TOO_LARGE' ? 413 : err.extensions.reason === 'DATABASE_UNAVAILABLE' ? 503 : (STATUS[code] ?? 500);

@@ -1,35 +1,32 @@
-// Apollo Server and graphql-ws on one port and one path (/graphql), with the plain HTTP routes.
+// One port: Apollo (apollo-server.ts) and graphql-ws (ws-server.ts) on /graphql, the plain HTTP
+// routes, metrics and the web app beside them; authentication decides what each caller may send.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Prisma } from '../db/database.js';
 import { createLoaders } from '../db/loaders.js';
-import type { Services } from '../services.js';
-import type { Context } from './context.js';
-import { formatError } from './format-error.js';
-import { Metrics, operationLabel } from './metrics.js';
-import { queryLimitRules } from './query-limits.js';
-import { containsNul, MAX_TOKENS, nulError } from './input-guard.js';
+import type { Services } from '../modules/services.js';
+import type { Context } from '../modules/common/context.js';
+import { Metrics } from './metrics.js';
+import { containsNul, nulError } from './input-guard.js';
 import { BrowserGuard } from './browser-guard.js';
 import { callerFirst, callerOf } from './body-limit.js';
 import { listCaps } from './list-caps.js';
 import { OperationGate } from './operation-gate.js';
 import { startWsServer } from './ws-server.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import { httpRoutes, sendError } from './http-routes.js';
 import { downloadRoutes } from './download-routes.js';
 import { tusRoutes } from './tus-routes.js';
 import { AuthGuard } from './auth/auth-guard.js';
-import type { Principal } from './auth/principal.js';
-import { requestIds, requestLogPlugin } from './request-log.js';
+import type { Principal } from '../modules/auth/principal.js';
 import { webAppRoutes } from './web-app.js';
+import { createApollo } from './apollo-server.js';
+import { requestIds } from './request-log.js';
 import { mediaFrameRoute } from './media-frame-route.js';
 
 export interface HttpServer {
@@ -57,7 +54,6 @@ export async function startHttpServer(opts: {
   const context = (requestId: string, principal: Principal): Context => ({ requestId, log: log.child({ requestId }), services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });
   const production = config.env === 'production';
 
-  const limitRules = queryLimitRules(config.query);
   const metrics = new Metrics(opts.engine, services);
   const gate = new OperationGate(guard, schema, listCaps(config.limits));
   const browser = new BrowserGuard(config, () => (server.address() as AddressInfo | null)?.port ?? config.port);
@@ -65,50 +61,7 @@ export async function startHttpServer(opts: {
   const writerMaxBytes = Math.ceil(config.media.maxBytes * 1.37) + 65536;
   const ws = startWsServer({ server, schema, config, guard, gate, browser, metrics, log, writerMaxBytes, revocations: services.apiKeys.revocations(), context });
 
-  const apollo = new ApolloServer<Context>({
-    schema,
-    introspection: config.introspection,
-    hideSchemaDetailsFromClientErrors: production,
-    // main.ts owns SIGTERM/SIGINT: two handlers would race (and Apollo's exits before ours ends).
-    stopOnTerminationSignals: false,
-    csrfPrevention: true,
-    validationRules: limitRules,
-    parseOptions: { maxTokens: MAX_TOKENS },
-    includeStacktraceInErrorResponses: !production,
-    formatError: formatError(production),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      requestLogPlugin<Context>(),
-      ApolloServerPluginLandingPageDisabled(), // GraphiQL, from our own files, is the landing page (web-app.ts)
-      {
-        async serverWillStart() {
-          return { async drainServer() { await ws.dispose(); } };
-        },
-        async requestDidStart() {
-          const started = performance.now();
-          return {
-            async didResolveOperation(rc) {
-              if (rc.operation?.operation === 'subscription') {
-                throw new GraphQLError('Subscriptions are served over graphql-ws (ws://…/graphql), not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
-              }
-              // Before variables are coerced: scope of the operation's kind, list caps, rate limit.
-              if (rc.operation) await gate.check(rc.contextValue.principal, rc.document, rc.operation, rc.request.variables);
-            },
-            async willSendResponse(rc) {
-              const errors = rc.errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-              const labels = { operation: operationLabel(rc.document, rc.operation), type: rc.operation?.operation ?? 'invalid' };
-              metrics.requests.inc({ ...labels, outcome: errors?.length ? String(errors[0]) : 'ok' });
-              metrics.latency.observe(labels, (performance.now() - started) / 1000);
-              log.info({ requestId: rc.contextValue.requestId, op: rc.operationName ?? rc.operation?.operation, ms: Math.round(performance.now() - started), errors }, 'graphql');
-            },
-            async didEncounterErrors(rc) {
-              for (const e of rc.errors) if (!e.extensions?.code || e.extensions.code === 'INTERNAL_SERVER_ERROR') log.error({ requestId: rc.contextValue?.requestId, err: e.originalError ?? e }, 'unexpected error');
-            },
-          };
-        },
-      },
-    ],
-  });
+  const apollo = createApollo({ schema, config, httpServer: server, ws, gate, metrics, log });
   await apollo.start();
 
   app.use(requestIds());

@@ -1,6 +1,6 @@
 // The media a GET route serves (thumbnail, frame): read scope, charged, inside the caller's projects.
 import type { Request } from 'express';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 import type { Media } from '../modules/media/media.type.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 

@@ -2,9 +2,9 @@
 // session decodes it, so masks line up; an image is frame 0). Read scope, like thumbnails.
 import express, { type Router } from 'express';
 import sharp from 'sharp';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 import { badInput } from '../errors/app-errors.js';
-import { fileInput, INPUT_GUARD_ARGS, runTool } from '../media/video-probe.js';
+import { fileInput, INPUT_GUARD_ARGS, runTool } from '../media/ffmpeg.js';
 import { MediaKind } from '../modules/media/media.type.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 import { sendError } from './http-routes.js';

@@ -2,9 +2,9 @@
 // stage, queue depth, open sessions and subscriptions, embedding cache hit ratio, memory.
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import { rootFieldNames } from './auth/root-fields.js';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 
 /**
  * The `operation` label: the root field an operation runs (a bounded set: the schema's), not the

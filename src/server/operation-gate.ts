@@ -4,7 +4,7 @@
 // @Authorized checks still run at execution (admin fields, the project fence).
 import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { AuthGuard } from './auth/auth-guard.js';
-import type { Principal } from './auth/principal.js';
+import type { Principal } from '../modules/auth/principal.js';
 import { rootFieldNames } from './auth/root-fields.js';
 import { checkListCaps, type ListCaps } from './list-caps.js';
 

@@ -4,6 +4,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { createMemoryPubSub } from '../events/pubsub.js';
 import { authChecker } from './auth/auth-checker.js';
+import { clientErrors } from '../modules/common/client-errors.js';
 import { ApiKeyResolver } from '../modules/api-key/api-key.resolver.js';
 import { JobResolver } from '../modules/job/job.resolver.js';
 import { SessionResolver } from '../modules/session/session.resolver.js';
@@ -23,6 +24,8 @@ export function createSchema(): Promise<GraphQLSchema> {
     resolvers: [...RESOLVERS],
     validate: { forbidUnknownValues: false },
     authChecker,
+    // Engine, media and database errors become coded client errors here, once for every resolver.
+    globalMiddlewares: [clientErrors],
     // Every subscription brings its own stream (subscribe option); this one only satisfies type-graphql.
     pubSub: createMemoryPubSub(),
   });

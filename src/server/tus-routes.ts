@@ -10,10 +10,10 @@ import express, { type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Services } from '../services.js';
+import type { Services } from '../modules/services.js';
 import { ChecksumMismatch, finishUpload, readMetadata } from '../modules/upload/resumable-upload.js';
 import type { AuthGuard } from './auth/auth-guard.js';
-import type { Principal } from './auth/principal.js';
+import type { Principal } from '../modules/auth/principal.js';
 import { HTTP_STATUS } from './http-routes.js';
 
 const OWNER = 'maskqlOwner';

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { AuthGuard } from './auth/auth-guard.js';
-import type { Principal } from './auth/principal.js';
+import type { Principal } from '../modules/auth/principal.js';
 
 export const CLOSE_FORBIDDEN = 4403;
 

@@ -2,7 +2,7 @@
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { operationCost } from '../../src/server/auth/operation-cost.js';
-import { grants, parseScopes } from '../../src/server/auth/scopes.js';
+import { grants, parseScopes } from '../../src/modules/auth/scopes.js';
 import { TokenBucket } from '../../src/server/auth/token-bucket.js';
 
 describe('scopes', () => {

@@ -4,7 +4,7 @@
 // changes nothing, and a project-limited key never sees an id of another project.
 import { getIntrospectionQuery, buildClientSchema, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grants, type Scope } from '../../src/server/auth/scopes.js';
+import { grants, type Scope } from '../../src/modules/auth/scopes.js';
 import { runAs, type Outcome, type Transport } from '../support/auth.js';
 import { drawPicture, toPng } from '../support/draw.js';
 import { httpClient } from '../support/gql.js';

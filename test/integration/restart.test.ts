@@ -49,7 +49,7 @@ it('a server killed mid-propagation restarts with no job RUNNING and the session
     const gql2 = httpClient(second.url);
     const after = (await gql2.request(JobDocument, { id: job.id })).job;
     expect(after.status).toBe('FAILED');
-    expect(after.error).toMatchObject({ code: 'INTERRUPTED', retryable: true });
+    expect(after.error).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', reason: 'INTERRUPTED', retryable: true });
     expect((await gql2.request(JobsDocument, { status: 'RUNNING' })).jobs.totalCount).toBe(0);
     const stored = (await gql2.request(FrameMasksDocument, { sessionId: s.id, limit: 2000 })).frameMasks;
     expect(stored.length).toBeGreaterThanOrEqual(5);

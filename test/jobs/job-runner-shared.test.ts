@@ -8,6 +8,7 @@ import { createRedisPubSub } from '../../src/events/redis-pubsub.js';
 import { BullJobQueue } from '../../src/jobs/bullmq-job-queue.js';
 import type { JobHandler } from '../../src/jobs/job-handler.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
+import { toJobError } from '../../src/modules/common/client-errors.js';
 import type { RedisConnections } from '../../src/redis/redis-connections.js';
 import { connections, dropPrefix, sharedUrls, testPrefix } from '../support/redis.js';
 import { createPostgresDatabase } from '../support/test-server.js';
@@ -38,7 +39,7 @@ describe.skipIf(!sharedUrls)('job runners sharing a BullMQ queue', () => {
   async function runnerNamed(name: string): Promise<JobRunner> {
     const db = await openDatabase({ kind: 'postgres', url });
     const redis = connections(prefix);
-    const runner = new JobRunner(db.prisma, createRedisPubSub(redis), pino({ level: 'silent' }), 1, new BullJobQueue(redis, { concurrency: 1, lockMs: 5000, stalledIntervalMs: 1000 }));
+    const runner = new JobRunner(db.prisma, createRedisPubSub(redis), pino({ level: 'silent' }), 1, (err) => toJobError(err), new BullJobQueue(redis, { concurrency: 1, lockMs: 5000, stalledIntervalMs: 1000 }));
     // Jobs with params.hold run until cancelled; the others end at once.
     const handler: JobHandler = async ({ job, signal, progress }) => {
       ranBy.set(job.id, name);

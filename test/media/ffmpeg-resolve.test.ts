@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError } from '../../src/media/media-error.js';
-import { ffmpegCapabilities, passthroughArgs, resolveFfmpeg, runTool } from '../../src/media/video-probe.js';
+import { ffmpegCapabilities, passthroughArgs, resolveFfmpeg, runTool } from '../../src/media/ffmpeg.js';
 
 const require = createRequire(import.meta.url);
 const npmFfmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;

@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError, type MediaErrorCode } from '../../src/media/media-error.js';
 import { FrameStore } from '../../src/media/video-frames.js';
-import { ffmpegCapabilities, probeVideo, runTool, type FfmpegBins } from '../../src/media/video-probe.js';
+import { ffmpegCapabilities, runTool, type FfmpegBins } from '../../src/media/ffmpeg.js';
+import { probeVideo } from '../../src/media/video-probe.js';
 import {
   availableCodecs,
   colorDistance,

@@ -12,6 +12,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoModel, generateDemoModel, type DemoManifest } from '../../scripts/models/generate-demo.js';
+import { iou } from '../support/draw.js';
+import { upsampleThreshold } from '../support/upsample.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEMO_DIR = join(ROOT, 'models', 'demo');
@@ -87,16 +89,6 @@ function truth(pic: Picture, ...which: number[]): Uint8Array {
   return m;
 }
 
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] && b[i]) inter++;
-    if (a[i] || b[i]) union++;
-  }
-  return union === 0 ? 0 : inter / union;
-}
-
 /** IoU >= min (0.9); DEMO_DEBUG=1 prints the values. */
 function expectIoU(mask: Uint8Array, target: Uint8Array, label: string, min = 0.9): void {
   const v = iou(mask, target);
@@ -137,27 +129,6 @@ function toTensor(rgb: Uint8Array, w: number, h: number, pixelScale: number, mea
 }
 
 /** Bilinear (align_corners=False) resize of one [h0,w0] plane to [h,w], thresholded at 0. */
-function upsampleThreshold(plane: Float32Array, h0: number, w0: number, h: number, w: number): Uint8Array {
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const sy = Math.min(Math.max(((y + 0.5) * h0) / h - 0.5, 0), h0 - 1);
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(y0 + 1, h0 - 1);
-    const fy = sy - y0;
-    for (let x = 0; x < w; x++) {
-      const sx = Math.min(Math.max(((x + 0.5) * w0) / w - 0.5, 0), w0 - 1);
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(x0 + 1, w0 - 1);
-      const fx = sx - x0;
-      const v =
-        (1 - fy) * ((1 - fx) * plane[y0 * w0 + x0] + fx * plane[y0 * w0 + x1]) +
-        fy * ((1 - fx) * plane[y1 * w0 + x0] + fx * plane[y1 * w0 + x1]);
-      out[y * w + x] = v > 0 ? 1 : 0;
-    }
-  }
-  return out;
-}
-
 function plane(t: ort.Tensor, index: number): Float32Array {
   const [, , h, w] = t.dims as number[];
   const data = t.data as Float32Array;

@@ -16,6 +16,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoManifest } from '../../scripts/models/generate-demo.js';
 import { MAX_OBJ_PTRS, MemoryBank, type BankShape } from '../../src/engine/tracking/memory-bank.js';
+import { iou } from '../support/draw.js';
+import { upsampleThreshold } from '../support/upsample.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEMO_DIR = join(ROOT, 'models', 'demo');
@@ -90,16 +92,6 @@ function truth(discs: Disc[], k: number, i: number): Uint8Array {
   return m;
 }
 
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] && b[i]) inter++;
-    if (a[i] || b[i]) union++;
-  }
-  return union === 0 ? 0 : inter / union;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Engine-side pre/post-processing, written here from the contract.
 
@@ -116,24 +108,7 @@ async function preprocess(rgb: Uint8Array, manifest: DemoManifest): Promise<ort.
 
 /** Bilinear (align_corners=False) resize of [h0,w0] logits to the frame, thresholded at 0. */
 function toFrameMask(plane: Float32Array, h0: number, w0: number): Uint8Array {
-  const out = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    const sy = Math.min(Math.max(((y + 0.5) * h0) / H - 0.5, 0), h0 - 1);
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(y0 + 1, h0 - 1);
-    const fy = sy - y0;
-    for (let x = 0; x < W; x++) {
-      const sx = Math.min(Math.max(((x + 0.5) * w0) / W - 0.5, 0), w0 - 1);
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(x0 + 1, w0 - 1);
-      const fx = sx - x0;
-      const v =
-        (1 - fy) * ((1 - fx) * plane[y0 * w0 + x0] + fx * plane[y0 * w0 + x1]) +
-        fy * ((1 - fx) * plane[y1 * w0 + x0] + fx * plane[y1 * w0 + x1]);
-      out[y * W + x] = v > 0 ? 1 : 0;
-    }
-  }
-  return out;
+  return upsampleThreshold(plane, h0, w0, H, W);
 }
 
 const f32 = (t: ort.Tensor) => t.data as Float32Array;

@@ -1,7 +1,7 @@
 // The tracking test video: two coloured discs moving on their own paths over a light background.
 // Positions are a pure function of the frame, so tests know the ground truth of every frame.
 import { drawFrame, encodeTestVideo, type Rgb, type Shape } from '../fixtures/video.js';
-import type { FfmpegBins } from '../../src/media/video-probe.js';
+import type { FfmpegBins } from '../../src/media/ffmpeg.js';
 
 export const DISCS_VIDEO = { width: 320, height: 240, frames: 60, fps: 30 } as const;
 export const BACKGROUND: Rgb = [235, 235, 225];

@@ -1,5 +1,6 @@
 // A family is the contract between the engine and a kind of ONNX export (DESIGN.md §4).
 import type * as ort from 'onnxruntime-node';
+import { EngineError } from '../engine-error.js';
 import type { ObjectPrompt } from '../image-source.js';
 import type { ModelManifest } from '../manifest.js';
 import type { FamilyContract } from '../manifest-check.js';
@@ -37,12 +38,29 @@ export interface LoadedGraphs {
   sessions: Record<string, GraphSession>;
 }
 
+/** Families that segment: an image encoder and a promptable mask decoder. */
 export interface ImageFamily {
+  readonly kind: 'image';
   readonly name: 'sam' | 'sam2';
   readonly contract: FamilyContract;
   encode(model: LoadedGraphs, input: Float32Array, run: Runner): Promise<Record<string, ort.Tensor>>;
   /** Decodes every object; returns, per object, its candidates (one unless multimask). */
   decode(model: LoadedGraphs, embedding: Embedding, objects: ObjectPrompt[], opts: DecodeOptions, run: Runner): Promise<MaskCandidate[][]>;
+}
+
+/** Families that detect: phrases to boxes (text-grounding.ts runs them); they do not segment. */
+export interface DetectorFamily {
+  readonly kind: 'detector';
+  readonly name: 'grounding';
+  readonly contract: FamilyContract;
+}
+
+export type Family = ImageFamily | DetectorFamily;
+
+/** The family of a model asked to segment: a detector is refused with a clear message. */
+export function segmenter(model: { family: Family }): ImageFamily {
+  if (model.family.kind === 'image') return model.family;
+  throw new EngineError('UNSUPPORTED', `A ${model.family.name} model does not segment; use it through a sam/sam2 model`);
 }
 
 /** Picks what the client asked for from a model's candidates, best first when single. */

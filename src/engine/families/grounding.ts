@@ -2,21 +2,15 @@
 // phrases into boxes (input_ids, attention_mask, pixel_values -> logits [1, Q, P], pred_boxes
 // [1, Q, 4] as normalized cx, cy, w, h of the square input), with CLIP BPE tokenizer files.
 import * as ort from 'onnxruntime-node';
-import { EngineError } from '../engine-error.js';
 import type { FamilyContract } from '../manifest-check.js';
-import type { ImageFamily, LoadedGraphs, Runner } from './family.js';
+import type { DetectorFamily, LoadedGraphs, Runner } from './family.js';
 
 export const GROUNDING_CONTRACT: FamilyContract = {
   detector: { inputs: ['input_ids', 'attention_mask', 'pixel_values'], outputs: ['logits', 'pred_boxes'] },
 };
 
 /** Grounding models detect; they do not segment. */
-export const groundingFamily: ImageFamily = {
-  name: 'grounding' as never,
-  contract: GROUNDING_CONTRACT,
-  encode: () => Promise.reject(new EngineError('UNSUPPORTED', 'A grounding model does not segment; use it through a sam/sam2 model')),
-  decode: () => Promise.reject(new EngineError('UNSUPPORTED', 'A grounding model does not segment; use it through a sam/sam2 model')),
-};
+export const groundingFamily: DetectorFamily = { kind: 'detector', name: 'grounding', contract: GROUNDING_CONTRACT };
 
 export interface Detection {
   /** Pixels of the image: x0, y0, x1, y1. */

@@ -7,6 +7,7 @@ import { lowResSize, readCandidates } from './decoder-output.js';
 import { packBatch, promptPoints } from './prompt-tensors.js';
 
 export const samFamily: ImageFamily = {
+  kind: 'image',
   name: 'sam',
   contract: {
     encoder: { inputs: ['image'], outputs: ['image_embeddings'] },

@@ -10,6 +10,7 @@ import { packBatch, promptPoints } from './prompt-tensors.js';
 const FEATURES = ['image_embed', 'high_res_feats_0', 'high_res_feats_1'] as const;
 
 export const sam2Family: ImageFamily = {
+  kind: 'image',
   name: 'sam2',
   contract: {
     encoder: { inputs: ['image'], outputs: [...FEATURES] },

@@ -1,5 +1,6 @@
 /**
  * COCO run-length encoding, byte-for-byte compatible with pycocotools (common/maskApi.c).
+ * (Over 300 lines: one format, its encoder, decoder and the stats taken in the same pass.)
  *
  * - A mask of `height` x `width` is flattened in column-major (Fortran) order: index j = x * height + y.
  * - counts are the lengths of alternating runs, starting with a background run; that first run is 0

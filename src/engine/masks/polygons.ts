@@ -1,4 +1,5 @@
 /**
+ * (Over 300 lines: one algorithm, contour tracing with holes and simplification, kept together.)
  * Polygons of a binary mask, in the shape COCO "segmentation" polygons take: a list of flat
  * [x1, y1, x2, y2, ...] arrays, one per connected component, in pixel coordinates.
  *

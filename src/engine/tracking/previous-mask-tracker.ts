@@ -3,7 +3,7 @@
 import type { Engine, SegmentedMask } from '../engine.js';
 import { describeMask } from '../engine.js';
 import { PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../device-queue.js';
-import { selectCandidates, type Embedding } from '../families/family.js';
+import { segmenter, selectCandidates, type Embedding } from '../families/family.js';
 import type { ObjectPrompt } from '../image-source.js';
 import type { LoadedModel } from '../model-registry.js';
 import { FeatureWindow } from './feature-window.js';
@@ -147,7 +147,7 @@ export class PreviousMaskTracker extends TrackerBase {
   /** One decoder call for all prompts on a frame; an empty mask means the object is lost. */
   private async decode(frameIndex: number, prompts: ObjectPrompt[], priority: number): Promise<(SegmentedMask | null)[]> {
     const embedding = await this.embedding(frameIndex, priority);
-    const cands = await this.model.family.decode(this.model, embedding, prompts, { multimask: false, threshold: 0 }, this.engine.runner(this.model, priority));
+    const cands = await segmenter(this.model).decode(this.model, embedding, prompts, { multimask: false, threshold: 0 }, this.engine.runner(this.model, priority));
     return cands.map((c) => {
       const m = describeMask(selectCandidates(c, false)[0], false);
       return m.area > 0 ? m : null;

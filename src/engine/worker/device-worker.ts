@@ -11,19 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { PACKAGE_ROOT } from '../../paths.js';
-import type { Device, DeviceLog } from '../device.js';
 import { RemoteSession } from './remote-session.js';
-import { KeptIds, type CreatedSession, type MissingFeeds, type Reply, type Request } from './wire.js';
-
-/** A failed request; `missing` when the worker no longer held tensors it was named by id. */
-export class WorkerRequestError extends Error {
-  constructor(
-    message: string,
-    readonly missing?: MissingFeeds,
-  ) {
-    super(message);
-  }
-}
+import { KeptIds, WorkerRequestError, type CreatedSession, type Device, type DeviceLog, type Outgoing, type Reply, type WorkerChannel } from './wire.js';
 
 /** The worker thread died with the request in hand (or while being restarted): try again. */
 export class WorkerCrashedError extends Error {
@@ -31,7 +20,6 @@ export class WorkerCrashedError extends Error {
   readonly retryable = true;
 }
 
-type Outgoing = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 export interface DeviceWorkerOptions {
   keptBytes: number;
@@ -54,7 +42,7 @@ function workerScript(): string {
   return built;
 }
 
-export class DeviceWorker {
+export class DeviceWorker implements WorkerChannel {
   /** Ids of the tensors the current thread keeps, by their buffer on this thread (new with each thread). */
   kept = new KeptIds();
   /** Threads started after a crash, since this worker was made. */

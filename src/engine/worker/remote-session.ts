@@ -1,10 +1,8 @@
 // An ORT session living in a device's worker thread, with the InferenceSession surface the
 // engine uses (run, release, metadata). Feeds cross as wire.ts says; outputs arrive moved.
 import * as ort from 'onnxruntime-node';
-import type { DeviceWorker } from './device-worker.js';
-import { WorkerRequestError } from './device-worker.js';
 import type { GraphSession } from './graph-session.js';
-import { packFeeds, type CreatedSession, type RunOptions, type WireTensor } from './wire.js';
+import { packFeeds, WorkerRequestError, type CreatedSession, type RunOptions, type WireTensor, type WorkerChannel } from './wire.js';
 
 const fromWire = (w: WireTensor) => new ort.Tensor(w.type, w.data as never, w.dims);
 
@@ -16,7 +14,7 @@ export class RemoteSession implements GraphSession {
   private readonly id: number;
 
   constructor(
-    private readonly worker: DeviceWorker,
+    private readonly worker: WorkerChannel,
     created: CreatedSession,
   ) {
     this.id = created.session;

@@ -104,3 +104,33 @@ export function packFeeds(
   }
   return { feeds: out, transfer };
 }
+
+/** Where a device reports what it does (the engine's logger). */
+export interface DeviceLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** The devices a worker runs on. */
+export type Device = 'cpu' | 'cuda';
+
+/** A request as the main thread sends it (the channel adds the id). */
+export type Outgoing = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** A failed request; `missing` when the worker no longer held tensors it was named by id. */
+export class WorkerRequestError extends Error {
+  constructor(
+    message: string,
+    readonly missing?: MissingFeeds,
+  ) {
+    super(message);
+  }
+}
+
+/** The main thread's end of a worker as a session sees it (DeviceWorker implements it). */
+export interface WorkerChannel {
+  /** The current thread's kept tensors (a restarted thread starts a new set). */
+  readonly kept: KeptIds;
+  request<T>(msg: Outgoing, transfer?: ArrayBuffer[]): Promise<T>;
+  releaseSession(session: number): Promise<void>;
+}

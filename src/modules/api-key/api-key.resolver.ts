@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { PageArgs } from '../common/connection.type.js';
 import { CreateApiKeyInput, RevokeApiKeyInput } from './api-key.input.js';
 import { ApiKey, ApiKeyConnection, ApiKeyPayload, CreateApiKeyPayload } from './api-key.type.js';

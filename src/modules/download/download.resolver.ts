@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { Media } from '../media/media.type.js';
 
 @Resolver(() => Media)

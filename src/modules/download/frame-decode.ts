@@ -2,7 +2,7 @@
 // frame counted in decode order, as the frame store and the masks count them).
 import sharp from 'sharp';
 import { MediaError, trimReason } from '../../media/media-error.js';
-import { ffmpegCapabilities, fileInput, INPUT_GUARD_ARGS, passthroughArgs, runTool, type FfmpegBins } from '../../media/video-probe.js';
+import { ffmpegCapabilities, fileInput, INPUT_GUARD_ARGS, passthroughArgs, runTool, type FfmpegBins } from '../../media/ffmpeg.js';
 
 export async function videoFramePng(file: string, bins: FfmpegBins, index: number, width: number, height: number): Promise<Buffer> {
   const caps = await ffmpegCapabilities(bins.ffmpeg);

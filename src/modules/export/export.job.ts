@@ -2,13 +2,15 @@
 // artifact folder, records them, and ends with a result naming them (handlers do not throw).
 import type { Prisma } from '../../db/database.js';
 import type { JobHandler, JobOutcome } from '../../jobs/job-handler.js';
-import type { FfmpegBins } from '../../media/video-probe.js';
+import type { FfmpegBins } from '../../media/ffmpeg.js';
 import { MediaError } from '../../media/media-error.js';
 import type { ArtifactStore } from './artifact.store.js';
 import { loadSession, videoSessionsOf } from './export-source.js';
 import { writeImagesCoco, writeSessionCoco } from './writers/coco.writer.js';
 import { writeDavis } from './writers/davis.writer.js';
 import { writeMaskedVideo, type MaskedVideoOptions } from './writers/masked-video.writer.js';
+import { isErrorCode, type ErrorCode } from '../../errors/app-errors.js';
+import { toJobError } from '../common/client-errors.js';
 import { ExportCancelled, ExportError, type WriterContext, type WrittenFile } from './writers/writer.js';
 import { writeYtvis } from './writers/ytvis.writer.js';
 
@@ -51,6 +53,9 @@ async function run(deps: ExportJobDeps, ctx: WriterContext, p: ExportParams): Pr
   }
 }
 
+/** Export failures that are the input's (a damaged video, an encoder this server lacks); the rest are internal. */
+const EXPORT_CODES: Record<string, ErrorCode> = { CORRUPT_MEDIA: 'BAD_USER_INPUT', ENCODER_UNAVAILABLE: 'BAD_USER_INPUT' };
+
 export function exportJob(deps: ExportJobDeps): JobHandler {
   return async ({ job, signal, progress }): Promise<JobOutcome> => {
     const params = (job as unknown as { params: ExportParams }).params;
@@ -67,8 +72,12 @@ export function exportJob(deps: ExportJobDeps): JobHandler {
     } catch (err) {
       await deps.artifacts.discard(job.id);
       if (err instanceof ExportCancelled || signal.aborted) return { status: 'CANCELLED', message: 'export cancelled; nothing was kept' };
-      if (err instanceof ExportError) return { status: 'FAILED', error: { code: err.code, message: err.message, retryable: false, hint: err.hint } };
-      if (err instanceof MediaError) return { status: 'FAILED', error: { code: err.code, message: err.message, retryable: err.code === 'DISK_FULL' } };
+      // Codes from the one list; the writer's own code is kept as the reason.
+      if (err instanceof ExportError) {
+        const code = isErrorCode(err.code) ? err.code : EXPORT_CODES[err.code] ?? 'INTERNAL_SERVER_ERROR';
+        return { status: 'FAILED', error: { code, reason: code === err.code ? undefined : err.code, message: err.message, retryable: false, hint: err.hint } };
+      }
+      if (err instanceof MediaError) return { status: 'FAILED', error: { ...toJobError(err), retryable: err.code === 'DISK_FULL' } };
       throw err;
     }
   };

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { toJob } from '../job/job.mapper.js';
 import { Job } from '../job/job.type.js';
 import { StartExportInput } from './export.input.js';

@@ -4,7 +4,7 @@ import type { Prisma } from '../../db/database.js';
 import { AppError, badInput, notFound } from '../../errors/app-errors.js';
 import type { JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
-import type { FfmpegBins } from '../../media/video-probe.js';
+import type { FfmpegBins } from '../../media/ffmpeg.js';
 import { MediaError } from '../../media/media-error.js';
 import { isUuid } from '../common/ids.js';
 import type { ArtifactRow, ArtifactStore } from './artifact.store.js';

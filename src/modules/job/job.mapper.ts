@@ -1,6 +1,12 @@
 // Job rows and snapshots -> the GraphQL Job type.
 import type { JobSnapshot } from '../../events/topics.js';
+import { isErrorCode, type ErrorCode } from '../../errors/app-errors.js';
 import type { Job } from './job.type.js';
+
+/** Rows written before the codes were one list said INTERNAL or INTERRUPTED: both are internal errors now. */
+function toErrorCode(code: string): ErrorCode {
+  return isErrorCode(code) ? code : 'INTERNAL_SERVER_ERROR';
+}
 
 export function toJob(row: JobSnapshot & { params?: unknown }): Job {
   return {
@@ -16,7 +22,7 @@ export function toJob(row: JobSnapshot & { params?: unknown }): Job {
     framesTotal: row.framesTotal,
     rate: row.rate,
     etaSec: row.etaSec,
-    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '', retryable: row.errorRetryable ?? false, hint: row.errorHint } : null,
+    error: row.errorCode ? { code: toErrorCode(row.errorCode), message: row.errorMessage ?? '', retryable: row.errorRetryable ?? false, hint: row.errorHint, reason: row.errorReason ?? null } : null,
     params: row.params === undefined ? null : JSON.stringify(row.params),
     result: row.result === null || row.result === undefined ? null : JSON.stringify(row.result),
     createdAt: row.createdAt,

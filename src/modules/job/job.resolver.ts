@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { JobSnapshot } from '../../events/topics.js';
-import type { Context } from '../../server/context.js';
+import { translated } from '../common/client-errors.js';
+import type { Context } from '../common/context.js';
 import { CancelJobInput, JobListArgs } from './job.input.js';
 import { toJob } from './job.mapper.js';
 import { Job, JobConnection, JobPayload } from './job.type.js';
@@ -29,12 +30,12 @@ export class JobResolver {
 
   @Subscription(() => Job, {
     description: 'The job now, then every change of its progress or status; ends after it finishes. Needs the read scope.',
-    subscribe: async ({ args, context }) => {
+    subscribe: translated(async ({ args, context }) => {
       const ctx = context as Context;
       ctx.access.require('read');
       await ctx.access.job(args.jobId);
       return ctx.services.jobs.follow(args.jobId);
-    },
+    }),
   })
   jobProgress(@Root() job: JobSnapshot, @Arg('jobId', () => ID) _jobId: string): Job {
     return toJob(job);

@@ -1,6 +1,7 @@
 // Jobs as clients see them: read, list, cancel, follow. The JobRunner (jobs/) runs them.
 import type { Prisma } from '../../db/database.js';
 import { notFound } from '../../errors/app-errors.js';
+import { listenThenRead } from '../../events/listen-then-read.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { JobSnapshot } from '../../events/topics.js';
 import { isTerminal, type JobRunner } from '../../jobs/job-runner.js';
@@ -10,7 +11,6 @@ import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../comm
 import type { JobListArgs } from './job.input.js';
 import { toJob } from './job.mapper.js';
 import type { Job } from './job.type.js';
-import { Repeater } from '@graphql-yoga/subscription';
 
 export class JobService {
   constructor(
@@ -56,23 +56,18 @@ export class JobService {
   /** The job now, then each change, ending after a terminal status. */
   async follow(id: string): Promise<AsyncIterable<JobSnapshot>> {
     await this.snapshot(id);
-    return new Repeater<JobSnapshot>(async (push, stop) => {
-      const live = this.pubsub.subscribe('job:progress', id)[Symbol.asyncIterator]();
-      // Listen (first next()) before reading the row, so no change falls in between.
-      let pending = live.next();
-      await this.pubsub.subscribed();
-      stop.then(() => live.return?.());
-      const now = await this.snapshot(id);
-      await push(now);
-      if (isTerminal(now.status)) return stop();
-      for (;;) {
-        const next = await pending;
-        if (next.done) break;
-        pending = live.next();
-        await push(next.value);
-        if (isTerminal(next.value.status)) break;
-      }
-      stop();
-    });
+    return listenThenRead<JobSnapshot>(
+      this.pubsub.subscribe('job:progress', id),
+      async (push) => {
+        const now = await this.snapshot(id);
+        await push(now);
+        return !isTerminal(now.status);
+      },
+      async (event, push) => {
+        await push(event);
+        return !isTerminal(event.status);
+      },
+      () => this.pubsub.subscribed(),
+    );
   }
 }

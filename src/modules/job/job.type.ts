@@ -1,5 +1,7 @@
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { ErrorCode as ErrorCodeName } from '../../errors/app-errors.js';
 import { ConnectionType } from '../common/connection.type.js';
+import { ErrorCode } from '../common/error-code.type.js';
 
 export enum JobKind {
   PROPAGATION = 'PROPAGATION',
@@ -19,10 +21,11 @@ registerEnumType(JobStatus, { name: 'JobStatus' });
 
 @ObjectType()
 export class JobError {
-  @Field() code: string;
+  @Field(() => ErrorCode) code: ErrorCodeName;
   @Field() message: string;
   @Field() retryable: boolean;
   @Field(() => String, { nullable: true }) hint: string | null;
+  @Field(() => String, { nullable: true, description: 'Why, finer than the code (e.g. INTERRUPTED: the server stopped while the job ran)' }) reason: string | null;
 }
 
 @ObjectType({ description: 'Long work (propagation, batch segmentation, export), persisted.' })

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { Project } from '../project/project.type.js';
 import { Mask } from '../segmentation/segmentation.type.js';
 import { AddMediaInput, DeleteMediaInput, MediaListArgs } from './media.input.js';

@@ -1,21 +1,25 @@
 // Media: validated, stored once by content hash, listed, deleted (bytes go when unreferenced).
+// (Over 300 lines: add() keeps nothing half-written across the store and the database; ingest
+// helpers live in media/ingest.ts.)
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
-import type { ImageSource } from '../../engine/image-source.js';
+import type { FrameSource, ImageSource } from '../../engine/index.js';
 import type { ContentStore, PutResult } from '../../media/content-store.js';
 import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
 import { decodeFirstFrame } from '../../media/video-still.js';
-import { ACCEPTED_VIDEO, probeVideo, resolveFfmpeg, sniffRefusedVideo, sniffVideoContainer, type FfmpegBins } from '../../media/video-probe.js';
+import { FrameStore } from '../../media/video-frames.js';
+import { collect, peek, statAndHead, videoExt } from '../../media/ingest.js';
+import { probeVideo } from '../../media/video-probe.js';
+import { resolveFfmpeg, type FfmpegBins } from '../../media/ffmpeg.js';
 import { probeImage } from '../../media/image-probe.js';
 import { resolveAllowedPath } from '../../media/server-path.js';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
 import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
 import { decodeBase64 } from './base64.js';
-import { mapMediaError } from './media-errors.js';
 import { MediaKind, type Media } from './media.type.js';
 import { FILENAME_MAX, LABEL_MAX } from './media.input.js';
 
@@ -108,7 +112,7 @@ export class MediaService {
       // Nothing half-written: files this call stored go if no row refers to them.
       if (described) await this.releaseFiles([{ storagePath: described.storagePath, thumbnailPath }]);
       if ((err as { code?: string }).code === 'P2003') throw notFound('Project', req.projectId);
-      return mapMediaError(err);
+      throw err;
     } finally {
       await this.store.drop(described?.hold);
       await this.store.drop(thumbnailHold);
@@ -151,7 +155,7 @@ export class MediaService {
    * be within MEDIA_MAX_BYTES (sharp decodes images from memory, as for every other upload).
    */
   private async describeServerFile(requested: string): Promise<Described> {
-    const file = await resolveAllowedPath(requested, this.limits.allowedRoots).catch(mapMediaError);
+    const file = await resolveAllowedPath(requested, this.limits.allowedRoots);
     const { size, head } = await statAndHead(file, SNIFF_BYTES);
     const ext = videoExt(head);
     if (ext !== undefined) {
@@ -278,6 +282,58 @@ export class MediaService {
     return media.thumbnailPath ? this.store.read(media.thumbnailPath) : Promise.resolve(null);
   }
 
+  /**
+   * The frames of a media as the engine reads them: an image is one frame; a video's frames are
+   * decoded once into a store under dir (scaled to at most FRAME_STORE_MAX_SIDE) as they are asked for.
+   */
+  frameSource(media: Media, dir: string): { source: FrameSource; store: FrameStore | null } {
+    if (media.kind === MediaKind.IMAGE) {
+      const image = this.imageSource(media);
+      return { source: { width: media.width, height: media.height, frameCount: 1, frame: () => image }, store: null };
+    }
+    const scale = Math.min(1, FRAME_STORE_MAX_SIDE / Math.max(media.width, media.height));
+    const sw = Math.max(2, Math.round(media.width * scale));
+    const sh = Math.max(2, Math.round(media.height * scale));
+    const store = new FrameStore({
+      dir,
+      videoPath: this.filePath(media),
+      width: sw,
+      height: sh,
+      frameCount: media.frameCount ?? 1,
+      bins: this.ffmpeg(),
+    });
+    const key = `sha256:${media.sha256}:${sw}x${sh}`;
+    return {
+      store,
+      source: {
+        width: media.width,
+        height: media.height,
+        frameCount: media.frameCount ?? 1,
+        frame: (i) => ({
+          key: `${key}:f${i}`,
+          width: media.width,
+          height: media.height,
+          pixels: async () => {
+            const f = await store.getFrame(i);
+            return { kind: 'raw', data: f.data, width: f.width, height: f.height, channels: 3 };
+          },
+        }),
+      },
+    };
+  }
+
+  /** The engine's view of an image sent inline as base64 (checked like an upload, never stored). */
+  async inlineImage(base64: string, field: string): Promise<ImageSource> {
+    const bytes = decodeBase64(base64, field, this.limits.maxBytes);
+    const info = await probeImage(bytes, { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels, maxSide: this.limits.maxSide });
+    return {
+      key: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+      width: info.width,
+      height: info.height,
+      pixels: async () => ({ kind: 'encoded', bytes }),
+    };
+  }
+
   /** The engine's view of a stored image. */
   imageSource(media: Media): ImageSource {
     if (media.kind !== MediaKind.IMAGE) throw badInput(`Media ${media.id} is a ${media.kind.toLowerCase()}, not an image`, { field: 'input.mediaId' });
@@ -290,32 +346,11 @@ export class MediaService {
   }
 }
 
+/** Video frames are stored at most this large on a side: enough for the models' inputs. */
+const FRAME_STORE_MAX_SIDE = 1024;
+
 /** Enough of a file's start to tell its container (MPEG-TS needs its second sync byte at 188). */
 const SNIFF_BYTES = 192;
-
-/**
- * The store extension of an accepted video container, undefined for anything that should be
- * read as an image; a recognised video container we do not accept is refused by name.
- */
-function videoExt(head: Buffer): 'mp4' | 'mkv' | undefined {
-  const refused = sniffRefusedVideo(head);
-  if (refused) throw badInput(`${refused} videos are not supported; accepted video containers: ${ACCEPTED_VIDEO}`, { reason: 'UNSUPPORTED_MEDIA' });
-  const container = sniffVideoContainer(head);
-  return container === undefined ? undefined : container === 'mp4' ? 'mp4' : 'mkv';
-}
-
-/** A file's size and first bytes, read before anything else. */
-async function statAndHead(file: string, n: number): Promise<{ size: number; head: Buffer }> {
-  const fh = await open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return { size, head: buf.subarray(0, bytesRead) };
-  } finally {
-    await fh.close();
-  }
-}
 
 type TxClient = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
 
@@ -330,32 +365,4 @@ function checkText(value: string | null | undefined, field: string, max: number)
   if (value.length < 1 || value.length > max) throw badInput(`${field} must be 1 to ${max} characters long`, { field: `input.${field}` });
 }
 
-/** The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again. */
-async function peek(stream: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
-  const it = stream[Symbol.asyncIterator]();
-  const seen: Buffer[] = [];
-  let size = 0;
-  while (size < n) {
-    const r = await it.next();
-    if (r.done) break;
-    seen.push(r.value);
-    size += r.value.length;
-  }
-  async function* all() {
-    yield* seen;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  return { head: Buffer.concat(seen).subarray(0, n), all: all() };
-}
 
-/** A stream into memory, refused past `max` bytes (images only: videos stream to disk). */
-async function collect(stream: AsyncIterable<Buffer>, max: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > max) throw badInput(`Image is larger than ${max} bytes (MEDIA_MAX_BYTES)`, { reason: 'TOO_LARGE' });
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
-}

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { PageArgs } from '../common/connection.type.js';
 import { MediaConnection } from '../media/media.type.js';
 import { MediaListArgs } from '../media/media.input.js';

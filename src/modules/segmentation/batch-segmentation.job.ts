@@ -2,11 +2,9 @@
 // image's masks (replacing earlier ones) as it goes; returns how it ended (handlers do not throw).
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../../db/database.js';
-import { PRIORITY_BACKGROUND } from '../../engine/device-queue.js';
-import type { Engine } from '../../engine/engine.js';
-import { EngineError } from '../../engine/engine-error.js';
-import type { EverythingOptions } from '../../engine/everything.js';
+import { PRIORITY_BACKGROUND, type Engine, type EverythingOptions } from '../../engine/index.js';
 import type { JobHandler } from '../../jobs/job-handler.js';
+import { toJobError } from '../common/client-errors.js';
 import type { MediaService } from '../media/media.service.js';
 import { MediaKind, type Media } from '../media/media.type.js';
 
@@ -50,8 +48,8 @@ export function batchSegmentationJob(prisma: Prisma, engine: Engine, media: Medi
         masks += r.masks.length;
       } catch (err) {
         if (signal.aborted) return { status: 'CANCELLED' };
-        const code = err instanceof EngineError ? (err.code === 'MODEL_UNAVAILABLE' || err.code === 'MODEL_NOT_FOUND' ? 'MODEL_UNAVAILABLE' : 'INFERENCE_FAILED') : 'INTERNAL';
-        return { status: 'FAILED', error: { code, message: `image ${m.id}: ${(err as Error).message}`, retryable: true, hint: 'Images done so far keep their masks; start the job again.' } };
+        const error = toJobError(err, 'Images done so far keep their masks; start the job again.');
+        return { status: 'FAILED', error: { ...error, message: `image ${m.id}: ${error.message}` } };
       }
       await progress({ framesDone: i + 1, message: `image ${i + 1} of ${images.length}` });
     }

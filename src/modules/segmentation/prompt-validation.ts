@@ -1,6 +1,6 @@
 // Client prompts -> engine prompts in pixels, with every bad value named in a BAD_USER_INPUT.
 import { badInput } from '../../errors/app-errors.js';
-import type { ObjectPrompt } from '../../engine/image-source.js';
+import { DETECT_DEFAULTS, type DetectOptions, type ObjectPrompt } from '../../engine/index.js';
 import { CoordinateSpace, PointLabel, type BoxInput, type PointInput } from './segmentation.input.js';
 
 export interface PromptLimits {
@@ -74,4 +74,10 @@ export function toPixelPrompt(g: PromptGroup, space: CoordinateSpace, width: num
     throw badInput('An object needs a positive point or a box (negative points only cut)', { field });
   }
   return prompt;
+}
+
+/** Detector options with the client's detectionThreshold, which must be within [0, 1]. */
+export function detectOptions(threshold: number): DetectOptions {
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
+  return { ...DETECT_DEFAULTS, threshold };
 }

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { SegmentEverythingInput, SegmentImageInput, SegmentPhrasesInput, StartBatchSegmentationInput } from './segmentation.input.js';
 import { toJob } from '../job/job.mapper.js';
 import { JobPayload } from '../job/job.type.js';

@@ -1,18 +1,9 @@
 // Image segmentation: resolves the image and the model, validates prompts, runs the engine.
-import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { badInput } from '../../errors/app-errors.js';
-import type { Engine } from '../../engine/engine.js';
-import type { ImageSource } from '../../engine/image-source.js';
-import { probeImage } from '../../media/image-probe.js';
-import { decodeBase64 } from '../media/base64.js';
-import { mapMediaError } from '../media/media-errors.js';
+import { type Engine, type ImageSource, type SegmentedMask, type SegmentedObject as EngineObject, EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/index.js';
 import type { MediaService } from '../media/media.service.js';
-import { mapEngineError } from '../model/engine-errors.js';
-import { toPixelPrompts } from './prompt-validation.js';
-import { DETECT_DEFAULTS, type SegmentedMask, type SegmentedObject as EngineObject } from '../../engine/engine.js';
-import { EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/everything.js';
-import type { DetectOptions } from '../../engine/text-grounding.js';
+import { detectOptions, toPixelPrompts } from './prompt-validation.js';
 import { checkPhrase } from './prompt-validation.js';
 import { rowToMask } from './mask.mapper.js';
 import type { SegmentEverythingInput, SegmentImageInput, SegmentPhrasesInput, StartBatchSegmentationInput } from './segmentation.input.js';
@@ -58,14 +49,13 @@ export class SegmentationService {
   async segmentImage(input: SegmentImageInput): Promise<SegmentImagePayload> {
     const image = await this.imageOf(input);
     if (!Number.isFinite(input.threshold)) throw badInput('threshold must be a finite number', { field: 'input.threshold' });
-    const detect = this.detectOptions(input.detectionThreshold);
+    const detect = detectOptions(input.detectionThreshold);
     const objects = toPixelPrompts(input.objects, input.coordinates, image.width, image.height, {
       maxObjects: this.config.limits.maxObjectsPerRequest,
       maxPoints: this.config.limits.maxPointsPerObject,
     });
     const result = await this.engine
-      .segment({ model: this.modelName(input.model), image, objects, multimask: input.multimask, threshold: input.threshold, polygons: input.polygons, detect })
-      .catch(mapEngineError);
+      .segment({ model: this.modelName(input.model), image, objects, multimask: input.multimask, threshold: input.threshold, polygons: input.polygons, detect });
     return {
       model: result.model,
       width: result.width,
@@ -91,9 +81,8 @@ export class SegmentationService {
         multimask: false,
         threshold: 0,
         polygons: input.polygons,
-        detect: this.detectOptions(input.detectionThreshold),
-      })
-      .catch(mapEngineError);
+        detect: detectOptions(input.detectionThreshold),
+      });
     return {
       model: result.model,
       width: result.width,
@@ -107,7 +96,7 @@ export class SegmentationService {
   async segmentEverything(input: SegmentEverythingInput): Promise<SegmentEverythingPayload> {
     const options = everythingOptions(input);
     const image = await this.imageOf(input);
-    const r = await this.engine.segmentEverything({ model: this.modelName(input.model), image, options, polygons: input.polygons }).catch(mapEngineError);
+    const r = await this.engine.segmentEverything({ model: this.modelName(input.model), image, options, polygons: input.polygons });
     return { model: this.modelName(input.model), width: image.width, height: image.height, masks: r.masks.map(toMask), candidates: r.candidates, cacheHit: r.cacheHit, timings: r.timings };
   }
 
@@ -115,7 +104,7 @@ export class SegmentationService {
   async startBatch(input: StartBatchSegmentationInput, jobs: JobRunner, projectExists: (id: string) => Promise<unknown>): Promise<JobSnapshot> {
     const options = everythingOptions(input);
     await projectExists(input.projectId);
-    const model = await this.engine.model(this.modelName(input.model)).catch(mapEngineError);
+    const model = await this.engine.model(this.modelName(input.model));
     const params: BatchSegmentationParams = { projectId: input.projectId, model: model.name, options };
     return jobs.submit({ kind: 'BATCH_SEGMENTATION', projectId: input.projectId, params, device: model.device });
   }
@@ -130,23 +119,11 @@ export class SegmentationService {
     return model ?? this.config.models.defaultModel;
   }
 
-  private detectOptions(threshold: number): DetectOptions {
-    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
-    return { ...DETECT_DEFAULTS, threshold };
-  }
-
   /** The image of a request: a stored media, or inline base64 (not stored). */
   async imageOf(input: { mediaId?: string | null; imageBase64?: string | null }): Promise<ImageSource> {
     const given = [input.mediaId, input.imageBase64].filter((v) => v != null).length;
     if (given !== 1) throw badInput('Give exactly one of mediaId and imageBase64', { field: 'input' });
     if (input.mediaId != null) return this.media.imageSource(await this.media.get(input.mediaId));
-    const bytes = decodeBase64(input.imageBase64!, 'input.imageBase64', this.config.media.maxBytes);
-    const info = await probeImage(bytes, { maxBytes: this.config.media.maxBytes, maxPixels: this.config.media.maxPixels, maxSide: this.config.media.maxSide }).catch(mapMediaError);
-    return {
-      key: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
-      width: info.width,
-      height: info.height,
-      pixels: async () => ({ kind: 'encoded', bytes }),
-    };
+    return this.media.inlineImage(input.imageBase64!, 'input.imageBase64');
   }
 }

@@ -1,5 +1,5 @@
 // A session's in-memory state: its tracker and its video's frame store. Disposable.
-import type { FrameSource, Tracker } from '../../engine/tracking/tracker.js';
+import type { FrameSource, Tracker } from '../../engine/index.js';
 import type { FrameStore } from '../../media/video-frames.js';
 
 export class LiveSession {

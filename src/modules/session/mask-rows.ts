@@ -1,7 +1,6 @@
 // FrameMask rows <-> GraphQL masks. An absent object is stored as an empty mask (area 0).
-import { compressCounts } from '../../engine/masks/coco-rle.js';
-import type { StoredMask } from '../../engine/tracking/frame-memory.js';
-import type { FrameResult } from '../../engine/tracking/tracker.js';
+import { compressCounts, type FrameResult } from '../../engine/index.js';
+import type { FramePayload } from '../../events/topics.js';
 import type { FrameMasks } from './session.type.js';
 import { rowToMask, type StoredMaskRow } from '../segmentation/mask.mapper.js';
 
@@ -12,9 +11,9 @@ export interface FrameMaskRow extends StoredMaskRow {
   jobId: string | null;
 }
 
-export function toRows(sessionId: string, jobId: string | null, frame: FrameResult, width: number, height: number): FrameMaskRow[] {
+export function toRows(sessionId: string, jobId: string | null, frame: FramePayload, width: number, height: number): FrameMaskRow[] {
   return frame.objects.map(({ objectId, mask }) => {
-    const m: StoredMask | null = mask;
+    const m = mask;
     return {
       sessionId,
       objectId,
@@ -33,7 +32,18 @@ export function toRows(sessionId: string, jobId: string | null, frame: FrameResu
   });
 }
 
-export function toFrameMasks(frame: FrameResult): FrameMasks {
+/** A tracker's frame as plain data for the session:events topic (the low-res logits stay behind). */
+export function toFramePayload(frame: FrameResult): FramePayload {
+  return {
+    frameIndex: frame.frameIndex,
+    objects: frame.objects.map(({ objectId, mask }) => ({
+      objectId,
+      mask: mask ? { rle: { size: [mask.rle.size[0], mask.rle.size[1]], counts: mask.rle.counts }, bbox: [...mask.bbox], area: mask.area, score: mask.score } : null,
+    })),
+  };
+}
+
+export function toFrameMasks(frame: FramePayload): FrameMasks {
   return {
     frameIndex: frame.frameIndex,
     objects: frame.objects.map(({ objectId, mask }) => ({

@@ -1,7 +1,7 @@
 // The PROPAGATION job: runs the session's tracker over the planned frames, storing and
 // publishing each frame; returns how it ended (handlers do not throw).
-import { EngineError } from '../../engine/engine-error.js';
 import type { JobHandler } from '../../jobs/job-handler.js';
+import { toJobError } from '../common/client-errors.js';
 import { propagationPlan, type PropagationParams, type SessionService } from './session.service.js';
 
 export function propagationJob(sessions: SessionService): JobHandler {
@@ -28,11 +28,8 @@ export function propagationJob(sessions: SessionService): JobHandler {
       return { status: 'COMPLETED', result: { frames: done }, message: `${done} frames propagated` };
     } catch (err) {
       if (signal.aborted) return { status: 'CANCELLED', message: `cancelled after ${done} frames` };
-      const e = err as Error & { extensions?: { code?: string; hint?: string } };
-      if (err instanceof EngineError || e.extensions?.code === 'INFERENCE_FAILED') {
-        return { status: 'FAILED', error: { code: 'INFERENCE_FAILED', message: e.message, retryable: true, hint: 'The session stays usable; propagate again.' } };
-      }
-      return { status: 'FAILED', error: { code: e.extensions?.code ?? 'INTERNAL', message: e.message, retryable: true, hint: e.extensions?.hint } };
+      const error = toJobError(err);
+      return { status: 'FAILED', error: error.code === 'INFERENCE_FAILED' ? { ...error, hint: 'The session stays usable; propagate again.' } : error };
     }
   };
 }

@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import { translated } from '../common/client-errors.js';
+import type { Context } from '../common/context.js';
 import type { SessionEvent as SessionEventPayload } from '../../events/topics.js';
 import { toJob } from '../job/job.mapper.js';
 import { Job } from '../job/job.type.js';
@@ -106,13 +107,13 @@ export class SessionResolver {
 
   @Subscription(() => SessionEvent, {
     description: 'Per-frame masks of every object as propagation produces them, then the end of the job. With jobId and replay, frames that job already stored come first; the stream ends with that job.',
-    subscribe: async ({ args, context }) => {
+    subscribe: translated(async ({ args, context }) => {
       const ctx = context as Context;
       ctx.access.require('read');
       await ctx.access.session(args.sessionId);
       if (args.jobId) await ctx.access.job(args.jobId);
       return ctx.services.sessionEvents(args.sessionId, args.jobId ?? null, args.replay ?? false);
-    },
+    }),
   })
   sessionEvents(
     @Root() event: SessionEventPayload,

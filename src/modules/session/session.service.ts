@@ -1,37 +1,31 @@
 // Tracking sessions: a video (or an image), a model, tracked objects and their prompts. Prompts
 // and masks are persisted; the model state lives in memory while the session is live, and is
 // rebuilt by replaying the prompts when it was lost (restart, idle TTL, reopen).
+// (Over 300 lines until it is split into a repository, the live-session registry, propagation
+// and a thin service: issue 12, item 3, still open.)
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { badInput, conflict, exhausted, notFound } from '../../errors/app-errors.js';
-import type { Engine } from '../../engine/engine.js';
-import type { ObjectPrompt } from '../../engine/image-source.js';
-import { createTracker } from '../../engine/tracking/create-tracker.js';
-import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from '../../engine/tracking/tracker.js';
+import { type Engine, type ObjectPrompt, openTracker, framePlan, type FrameResult, type PropagateOptions } from '../../engine/index.js';
 import type { PubSub } from '../../events/pubsub.js';
-import type { JobSnapshot } from '../../events/topics.js';
+import type { FramePayload, JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import { isTerminal } from '../../jobs/job-runner.js';
-import { FrameStore } from '../../media/video-frames.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
 import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
-import { mapMediaError } from '../media/media-errors.js';
 import type { MediaService } from '../media/media.service.js';
-import { MediaKind, type Media } from '../media/media.type.js';
-import { mapEngineError } from '../model/engine-errors.js';
-import { checkPhrase, toPixelPrompt } from '../segmentation/prompt-validation.js';
-import { DETECT_DEFAULTS } from '../../engine/engine.js';
+import type { Media } from '../media/media.type.js';
+import { checkPhrase, detectOptions, toPixelPrompt } from '../segmentation/prompt-validation.js';
 import { replaceFrame, upsertFrameMasks } from './frame-mask-upsert.js';
 import { LiveSession } from './live-session.js';
-import { rowsToFrames, toFrameMasks, toRows } from './mask-rows.js';
+import { rowsToFrames, toFrameMasks, toFramePayload, toRows } from './mask-rows.js';
 import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, SessionListArgs } from './session.input.js';
 import { PropagationDirection, SessionStatus, type FrameMasks } from './session.type.js';
 
 /** Frames are kept on disk at most this large (the model input is 1024 anyway). */
-const FRAME_STORE_MAX_SIDE = 1024;
 
 export type SessionRow = Awaited<ReturnType<Prisma['session']['findUniqueOrThrow']>>;
 
@@ -135,7 +129,7 @@ export class SessionService {
   async start(mediaId: string, model?: string | null, ownerId: string | null = null): Promise<SessionRow> {
     const media = await this.media.get(mediaId);
     const modelName = model ?? this.config.models.defaultModel;
-    await this.engine.model(modelName).catch(mapEngineError);
+    await this.engine.model(modelName);
     this.ensureCapacity(ownerId);
     const session = await this.prisma.session.create({ data: { mediaId: media.id, modelName, ownerId } });
     try {
@@ -208,9 +202,9 @@ export class SessionService {
 
   private async build(session: SessionRow): Promise<LiveSession> {
     const media = await this.media.get(session.mediaId);
-    const model = await this.engine.model(session.modelName).catch(mapEngineError);
-    const { source, store } = await this.frameSource(session.id, media);
-    const tracker = createTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
+    const model = await this.engine.model(session.modelName);
+    const { source, store } = this.media.frameSource(media, path.join(this.config.dataDir, 'frames', session.id));
+    const tracker = openTracker(this.engine, model, source, this.config.sessions.frameCacheBytes);
     const live = new LiveSession(session.id, session.modelName, tracker, source, store, session.ownerId);
     try {
       const prompts = await this.prisma.prompt.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
@@ -220,46 +214,10 @@ export class SessionService {
       if (prompts.length) this.log.info({ sessionId: session.id, prompts: prompts.length }, 'session rebuilt from its prompts');
     } catch (err) {
       await live.dispose();
-      throw err instanceof Error && 'code' in err ? mapEngineError(err) : err;
+      throw err;
     }
     this.live.set(session.id, live);
     return live;
-  }
-
-  private async frameSource(sessionId: string, media: Media): Promise<{ source: FrameSource; store: FrameStore | null }> {
-    if (media.kind === MediaKind.IMAGE) {
-      const image = this.media.imageSource(media);
-      return { source: { width: media.width, height: media.height, frameCount: 1, frame: () => image }, store: null };
-    }
-    const scale = Math.min(1, FRAME_STORE_MAX_SIDE / Math.max(media.width, media.height));
-    const sw = Math.max(2, Math.round(media.width * scale));
-    const sh = Math.max(2, Math.round(media.height * scale));
-    const store = new FrameStore({
-      dir: path.join(this.config.dataDir, 'frames', sessionId),
-      videoPath: this.media.filePath(media),
-      width: sw,
-      height: sh,
-      frameCount: media.frameCount ?? 1,
-      bins: this.media.ffmpeg(),
-    });
-    const key = `sha256:${media.sha256}:${sw}x${sh}`;
-    return {
-      store,
-      source: {
-        width: media.width,
-        height: media.height,
-        frameCount: media.frameCount ?? 1,
-        frame: (i) => ({
-          key: `${key}:f${i}`,
-          width: media.width,
-          height: media.height,
-          pixels: async () => {
-            const f = await store.getFrame(i).catch(mapMediaError);
-            return { kind: 'raw', data: f.data, width: f.width, height: f.height, channels: 3 };
-          },
-        }),
-      },
-    };
   }
 
   private async closeIdle(): Promise<void> {
@@ -316,7 +274,7 @@ export class SessionService {
       }
       let result;
       try {
-        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, input.clearExisting).catch(mapEngineError);
+        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, input.clearExisting);
       } catch (err) {
         if (created) live.tracker.removeObject(objectId);
         throw err;
@@ -342,14 +300,11 @@ export class SessionService {
     const { session, live } = await this.usable(input.sessionId);
     this.checkFrame(input.frameIndex, live, 'input.frameIndex');
     const text = checkPhrase(input.text, 'input.text');
-    if (!Number.isFinite(input.detectionThreshold) || input.detectionThreshold < 0 || input.detectionThreshold > 1) {
-      throw badInput('detectionThreshold must be within [0, 1]', { field: 'input.detectionThreshold' });
-    }
+    const detect = detectOptions(input.detectionThreshold);
     const media = await this.media.get(session.mediaId);
-    const model = await this.engine.model(session.modelName).catch(mapEngineError);
+    const model = await this.engine.model(session.modelName);
     const [found] = await this.engine
-      .detect(model, live.video.frame(input.frameIndex), [text], { ...DETECT_DEFAULTS, threshold: input.detectionThreshold })
-      .catch(mapEngineError);
+      .detect(model, live.video.frame(input.frameIndex), [text], detect);
     return live.exclusive(async () => {
       const objectIds: number[] = [];
       let result = { frameIndex: input.frameIndex, objects: [] } as Parameters<typeof toFrameMasks>[0];
@@ -357,7 +312,7 @@ export class SessionService {
         const s = await this.prisma.session.update({ where: { id: session.id }, data: { nextObjectId: { increment: 1 } } });
         const objectId = s.nextObjectId - 1;
         const prompt = { points: [], box: d.box };
-        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, false).catch(mapEngineError);
+        result = await live.tracker.addPrompt(input.frameIndex, objectId, prompt, false);
         await this.prisma.$transaction([
           this.prisma.trackedObject.create({ data: { sessionId: session.id, objectId, label: text } }),
           this.prisma.prompt.create({ data: { sessionId: session.id, objectId, frameIndex: input.frameIndex, points: [], box: d.box, text } }),
@@ -441,7 +396,7 @@ export class SessionService {
     const params: PropagationParams = { direction: input.direction, startFrame, maxFrames: input.maxFrames ?? null };
     const framesTotal = plannedFrameOrder(live.totalFrames, params).length;
     const media = await this.media.get(session.mediaId);
-    const model = await this.engine.model(session.modelName).catch(mapEngineError);
+    const model = await this.engine.model(session.modelName);
     const job = await this.jobs.submit({ kind: 'PROPAGATION', sessionId: session.id, projectId: media.projectId, params, framesTotal, device: model.device });
     live.activeJobId = job.id;
     return job;
@@ -461,10 +416,10 @@ export class SessionService {
    * Stores a propagated frame (replacing what the frame held, the job's framesDone with it) and
    * publishes it, in that order: a reader never misses a frame, and reads what was published.
    */
-  async recordFrame(sessionId: string, jobId: string, frame: Parameters<typeof toRows>[2], media: Media, framesDone: number): Promise<void> {
+  async recordFrame(sessionId: string, jobId: string, frame: FrameResult, media: Media, framesDone: number): Promise<void> {
     // One statement, atomic by itself: no transaction around it.
     await replaceFrame(this.prisma, sessionId, frame.frameIndex, toRows(sessionId, jobId, frame, media.width, media.height), { id: jobId, framesDone });
-    this.pubsub.publish('session:events', sessionId, { kind: 'FRAME', sessionId, jobId, frame });
+    this.pubsub.publish('session:events', sessionId, { kind: 'FRAME', sessionId, jobId, frame: toFramePayload(frame) });
   }
 
   mediaOf(session: SessionRow): Promise<Media> {
@@ -482,7 +437,7 @@ export class SessionService {
 }
 
 /** A frame result reduced to some objects (the ones a prompt changed). */
-function only(frame: FrameResult, objectIds: number[]): FrameResult {
+function only(frame: FramePayload, objectIds: number[]): FramePayload {
   return { frameIndex: frame.frameIndex, objects: frame.objects.filter((o) => objectIds.includes(o.objectId)) };
 }
 

@@ -1,6 +1,6 @@
 // Health of the process: database, models and where they run. Served at /healthz and as a query.
 import type { Database } from '../../db/database.js';
-import type { Engine } from '../../engine/engine.js';
+import type { Engine } from '../../engine/index.js';
 import type { Health } from './system.type.js';
 
 export class SystemService {

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../common/context.js';
 import { CreateWebhookInput, DeleteWebhookInput } from './webhook.input.js';
 import { CreateWebhookPayload, DeleteWebhookPayload, Webhook, WebhookDelivery } from './webhook.type.js';
 

@@ -10,10 +10,6 @@ export function unauthenticated(message: string): GraphQLError {
   });
 }
 
-export function forbidden(message: string): GraphQLError {
-  return new AppError('FORBIDDEN', message, { http: { status: 403 } });
-}
-
 export function rateLimited(retryAfterSec: number): GraphQLError {
   return new AppError('RATE_LIMITED', `Rate limit exceeded; retry in ${retryAfterSec} s`, {
     retryable: true,

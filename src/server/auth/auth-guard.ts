@@ -5,11 +5,11 @@ import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
 import { exhausted } from '../../errors/app-errors.js';
 import type { ApiKeyService } from '../../modules/api-key/api-key.service.js';
-import { Access } from './access.js';
+import { Access } from '../../modules/auth/access.js';
 import { createAuthenticator, type Authenticator } from './authenticator.js';
 import { operationCost } from './operation-cost.js';
-import type { Principal } from './principal.js';
-import { ProjectOwners } from './project-owners.js';
+import type { Principal } from '../../modules/auth/principal.js';
+import { ProjectOwners } from '../../modules/auth/project-owners.js';
 import { RateLimiter, type SharedBuckets } from './rate-limiter.js';
 
 /** With REDIS_URL: rate buckets and subscription caps shared by every process. */

@@ -4,7 +4,7 @@ import type { AuthConfig } from '../../config.js';
 import type { ApiKeyService } from '../../modules/api-key/api-key.service.js';
 import { unauthenticated } from './auth-errors.js';
 import { JwtVerifier } from './jwt-verifier.js';
-import { ANONYMOUS_ADMIN, type Principal } from './principal.js';
+import { ANONYMOUS_ADMIN, type Principal } from '../../modules/auth/principal.js';
 
 export interface Authenticator {
   readonly mode: AuthConfig['mode'];

@@ -4,8 +4,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { AuthConfig } from '../../config.js';
 import { isUuid } from '../../modules/common/ids.js';
-import type { Principal } from './principal.js';
-import { isScope } from './scopes.js';
+import type { Principal } from '../../modules/auth/principal.js';
+import { isScope } from '../../modules/auth/scopes.js';
 
 const CLOCK_TOLERANCE_SEC = 5;
 

@@ -2,7 +2,7 @@
 // process: redis/redis-token-buckets.ts). AUTH_MODE=none has no keys to limit, so it is not limited.
 import type { Config } from '../../config.js';
 import { rateLimited } from './auth-errors.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../../modules/auth/principal.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Buckets kept elsewhere (Redis): take returns 0, or the seconds to wait. */

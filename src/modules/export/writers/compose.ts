@@ -1,5 +1,5 @@
 // Applying one frame's masks to its pixels: an overlay tint per object, or a cut-out.
-import { decodeRle } from '../../../engine/masks/index.js';
+import { decodeRle } from '../../../engine/index.js';
 import type { FrameRows } from '../export-source.js';
 import { paletteColor } from './palette.js';
 import type { Effect } from './video-plan.js';

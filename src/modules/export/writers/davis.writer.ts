@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { encode } from 'fast-png';
 import yazl from 'yazl';
-import { decodeRle } from '../../../engine/masks/index.js';
+import { decodeRle } from '../../../engine/index.js';
 import { sessionFrames, type FrameRows, type SessionSource } from '../export-source.js';
 import { palette } from './palette.js';
 import { ExportError, throwIfCancelled, type WriterContext, type WrittenFile } from './writer.js';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ffmpegCapabilities, fileInput, INPUT_GUARD_ARGS, passthroughArgs, type FfmpegBins } from '../../../media/video-probe.js';
+import { ffmpegCapabilities, fileInput, INPUT_GUARD_ARGS, passthroughArgs, type FfmpegBins } from '../../../media/ffmpeg.js';
 import { sessionFrames, type SessionSource } from '../export-source.js';
 import { composeFrame } from './compose.js';
 import { hex, paletteColor } from './palette.js';

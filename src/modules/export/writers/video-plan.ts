@@ -3,7 +3,7 @@
 // Debian's or the static npm build; their encoders differ, so each is checked and a missing one is
 // a coded error (ENCODER_UNAVAILABLE) rather than a broken file.
 import path from 'node:path';
-import { ffmpegCapabilities, fileInput, INPUT_GUARD_ARGS, runTool, type FfmpegBins } from '../../../media/video-probe.js';
+import { ffmpegCapabilities, fileInput, INPUT_GUARD_ARGS, runTool, type FfmpegBins } from '../../../media/ffmpeg.js';
 import { ExportError } from './writer.js';
 
 export type Container = 'MP4' | 'WEBM';

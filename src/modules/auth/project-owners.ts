@@ -1,6 +1,6 @@
 // Which project a media, session or job belongs to: what project-limited keys are checked against.
 import type { Prisma } from '../../db/database.js';
-import { isUuid } from '../../modules/common/ids.js';
+import { isUuid } from '../common/ids.js';
 
 export class ProjectOwners {
   constructor(private readonly prisma: Prisma) {}

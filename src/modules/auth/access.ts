@@ -1,8 +1,7 @@
 // One request's rights: scope checks, and the project fence of a project-limited principal. An
 // entity outside the fence is NOT_FOUND, with the same message as one that does not exist, so a
 // limited key cannot even learn what exists elsewhere.
-import { notFound } from '../../errors/app-errors.js';
-import { forbidden } from './auth-errors.js';
+import { forbidden, notFound } from '../../errors/app-errors.js';
 import type { Principal } from './principal.js';
 import type { ProjectOwners } from './project-owners.js';
 import { grants, type Scope } from './scopes.js';

@@ -1,10 +1,10 @@
 // What every resolver receives: the services, per-request DataLoaders, the request's id and
 // logger, and who is asking (with what they may touch).
 import type { Logger } from 'pino';
-import type { Loaders } from '../db/loaders.js';
+import type { Loaders } from '../../db/loaders.js';
 import type { Services } from '../services.js';
-import type { Access } from './auth/access.js';
-import type { Principal } from './auth/principal.js';
+import type { Access } from '../auth/access.js';
+import type { Principal } from '../auth/principal.js';
 
 export interface Context {
   requestId: string;

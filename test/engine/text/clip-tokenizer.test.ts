@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToUnicode, ClipTokenizer, cleanText, TokenizerError } from '../../src/engine/text/clip-tokenizer.js';
+import { bytesToUnicode, ClipTokenizer, cleanText, TokenizerError } from '../../../src/engine/text/clip-tokenizer.js';
 
 // A small CLIP-style vocabulary, laid out as CLIP's: the 256 byte characters (printable ASCII
 // first: "!" = 0, "a" = 64), the same with "</w>" (256..511), one token per merge in merge order

@@ -1,31 +1,31 @@
 // The service graph, built once at boot from the long-lived parts.
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
-import type { Database } from './db/database.js';
-import type { Engine } from './engine/engine.js';
-import type { PubSub } from './events/pubsub.js';
-import { BullJobQueue } from './jobs/bullmq-job-queue.js';
-import { JobRunner } from './jobs/job-runner.js';
-import type { ContentStore } from './media/content-store.js';
-import type { RedisConnections } from './redis/redis-connections.js';
-import { shareRevocations } from './modules/api-key/api-key.revocations.js';
-import { ApiKeyService } from './modules/api-key/api-key.service.js';
-import { RedisSubscriptionCaps } from './redis/redis-subscription-caps.js';
-import { RedisTokenBuckets } from './redis/redis-token-buckets.js';
-import type { SharedLimits } from './server/auth/auth-guard.js';
-import { JobService } from './modules/job/job.service.js';
-import { MediaService } from './modules/media/media.service.js';
-import { ModelService } from './modules/model/model.service.js';
-import { ProjectService } from './modules/project/project.service.js';
-import { SegmentationService } from './modules/segmentation/segmentation.service.js';
-import { batchSegmentationJob } from './modules/segmentation/batch-segmentation.job.js';
-import { propagationJob } from './modules/session/propagation.job.js';
-import { sessionEventStream } from './modules/session/session-events.js';
-import { SessionService } from './modules/session/session.service.js';
-import { SystemService } from './modules/system/system.service.js';
-import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
-import { createWebhooks } from './modules/webhook/webhook.module.js';
-import { createExports } from './modules/export/export.module.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { Engine } from '../engine/index.js';
+import type { PubSub } from '../events/pubsub.js';
+import { BullJobQueue } from '../jobs/bullmq-job-queue.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { toJobError } from './common/client-errors.js';
+import type { ContentStore } from '../media/content-store.js';
+import type { RedisConnections } from '../redis/redis-connections.js';
+import { shareRevocations } from './api-key/api-key.revocations.js';
+import { ApiKeyService } from './api-key/api-key.service.js';
+import { RedisSubscriptionCaps } from '../redis/redis-subscription-caps.js';
+import { RedisTokenBuckets } from '../redis/redis-token-buckets.js';
+import { JobService } from './job/job.service.js';
+import { MediaService } from './media/media.service.js';
+import { ModelService } from './model/model.service.js';
+import { ProjectService } from './project/project.service.js';
+import { SegmentationService } from './segmentation/segmentation.service.js';
+import { batchSegmentationJob } from './segmentation/batch-segmentation.job.js';
+import { propagationJob } from './session/propagation.job.js';
+import { sessionEventStream } from './session/session-events.js';
+import { SessionService } from './session/session.service.js';
+import { SystemService } from './system/system.service.js';
+import { IdempotencyService } from './idempotency/idempotency.service.js';
+import { createWebhooks } from './webhook/webhook.module.js';
+import { createExports } from './export/export.module.js';
 
 export interface Parts {
   config: Config;
@@ -42,7 +42,7 @@ export interface Parts {
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
   const media = new MediaService(db.prisma, store, config.media);
-  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, parts.redis && new BullJobQueue(parts.redis, config.jobs));
+  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, config.jobs));
   const sessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
   runner.register('PROPAGATION', propagationJob(sessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
@@ -53,7 +53,8 @@ export function createServices(parts: Parts) {
   const stopRevocations = shareRevocations(apiKeys);
   // REDIS_URL: rate buckets and subscription caps counted in Redis, for every process alike.
   const limitsClient = parts.redis?.open('limits');
-  const sharedLimits: SharedLimits | undefined = limitsClient && {
+  // Shaped as server/auth's SharedLimits (the server takes it from here; modules do not import it).
+  const sharedLimits = limitsClient && {
     buckets: new RedisTokenBuckets(limitsClient, parts.redis!.prefix),
     subscriptions: new RedisSubscriptionCaps(limitsClient, parts.redis!.prefix),
   };
