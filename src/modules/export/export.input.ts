@@ -1,5 +1,6 @@
 import { Max, Min } from 'class-validator';
-import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { Extensions, Field, Float, ID, InputType, Int } from 'type-graphql';
+import { listCap } from '../common/list-cap.js';
 import { ClientRequestIdField } from '../idempotency/client-request-id.js';
 import { ExportFormat, MaskEffect, VideoContainer } from './export.type.js';
 
@@ -19,6 +20,7 @@ export class StartExportInput {
   @Field(() => ID, { nullable: true, description: 'A tracking session: its objects and stored frame masks' }) sessionId?: string | null;
   @Field(() => ID, { nullable: true, description: 'An image: the masks batch segmentation stored on it (COCO_JSON)' }) mediaId?: string | null;
   @Field(() => ID, { nullable: true, description: 'A project: every image (COCO_JSON) or every video session (YTVIS_JSON)' }) projectId?: string | null;
+  @Extensions(listCap('ids'))
   @Field(() => [Int], { nullable: true, description: 'Only these objects of the session (default: all)' }) objectIds?: number[] | null;
   @Field(() => VideoExportOptions, { nullable: true, description: 'MASKED_VIDEO only' }) video?: VideoExportOptions | null;
   @ClientRequestIdField() clientRequestId?: string | null;

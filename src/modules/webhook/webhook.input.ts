@@ -1,5 +1,6 @@
 import { ArrayMaxSize, MaxLength } from 'class-validator';
-import { Field, ID, InputType } from 'type-graphql';
+import { Extensions, Field, ID, InputType } from 'type-graphql';
+import { listCap } from '../common/list-cap.js';
 import { WebhookEvent } from './webhook.type.js';
 
 @InputType()
@@ -10,6 +11,7 @@ export class CreateWebhookInput {
   url: string;
   @Field(() => [WebhookEvent], { defaultValue: [WebhookEvent.JOB_COMPLETED, WebhookEvent.JOB_FAILED, WebhookEvent.JOB_CANCELLED] })
   @ArrayMaxSize(3)
+  @Extensions(listCap('scopes'))
   events: WebhookEvent[];
 }
 
