@@ -9,9 +9,9 @@ import { ApiKey, ApiKeyConnection, ApiKeyPayload, CreateApiKeyPayload } from './
 export class ApiKeyResolver {
   @Authorized('admin')
   @Query(() => ApiKeyConnection, { description: 'Every API key, revoked ones included, oldest first.' })
-  apiKeys(@Args() { first, after }: PageArgs, @Ctx() ctx: Context) {
+  apiKeys(@Args() page: PageArgs, @Ctx() ctx: Context) {
     ctx.access.requireAllProjects('manage API keys');
-    return ctx.services.apiKeys.list(first, after);
+    return ctx.services.apiKeys.list(page);
   }
 
   @Authorized('admin')

@@ -1,6 +1,6 @@
 // Relay-style connections (first/after, edges, pageInfo, totalCount), one generic for every list.
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { Max, Min } from 'class-validator';
+import { IsOptional, Max, Min } from 'class-validator';
 
 @ObjectType()
 export class PageInfo {
@@ -12,13 +12,23 @@ export class PageInfo {
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { defaultValue: 20, description: 'At most 100.' })
+  @Field(() => Int, { nullable: true, description: 'Returns the first n items (0 to 100) after `after`. Default 20 when neither `first` nor `last` is given.' })
+  @IsOptional()
   @Min(0)
   @Max(100)
-  first: number;
+  first?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'A cursor from pageInfo.endCursor.' })
+  @Field(() => String, { nullable: true, description: 'Returns items after this cursor (a `pageInfo.endCursor` or an edge `cursor`).' })
   after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Returns the last n items (0 to 100) before `before`, still oldest first. Not together with `first`.' })
+  @IsOptional()
+  @Min(0)
+  @Max(100)
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Returns items before this cursor (a `pageInfo.startCursor` or an edge `cursor`).' })
+  before?: string | null;
 }
 
 export interface Edge<T> {

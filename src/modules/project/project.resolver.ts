@@ -17,8 +17,8 @@ export class ProjectResolver {
 
   @Authorized('read')
   @Query(() => ProjectConnection, { description: 'Projects, oldest first (only its own for a project-limited key).' })
-  projects(@Args() { first, after }: PageArgs, @Ctx() ctx: Context) {
-    return ctx.services.projects.list(first, after, ctx.access.projectIds);
+  projects(@Args() page: PageArgs, @Ctx() ctx: Context) {
+    return ctx.services.projects.list(page, ctx.access.projectIds);
   }
 
   @Authorized('write')
