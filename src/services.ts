@@ -10,6 +10,7 @@ import { ApiKeyService } from './modules/api-key/api-key.service.js';
 import { JobService } from './modules/job/job.service.js';
 import { MediaService } from './modules/media/media.service.js';
 import { ModelService } from './modules/model/model.service.js';
+import { NodeService } from './modules/node/node.service.js';
 import { ProjectService } from './modules/project/project.service.js';
 import { SegmentationService } from './modules/segmentation/segmentation.service.js';
 import { batchSegmentationJob } from './modules/segmentation/batch-segmentation.job.js';
@@ -58,6 +59,7 @@ export function createServices(parts: Parts) {
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
     apiKeys: new ApiKeyService(db.prisma, pubsub),
+    nodes: new NodeService(db.prisma),
     /** The stream of the sessionEvents subscription (checks the session exists first). */
     sessionEvents: async (sessionId: string, jobId: string | null, replay: boolean) => {
       const session = await sessions.row(sessionId);

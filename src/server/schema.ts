@@ -9,6 +9,7 @@ import { JobResolver } from '../modules/job/job.resolver.js';
 import { SessionResolver } from '../modules/session/session.resolver.js';
 import { MediaResolver } from '../modules/media/media.resolver.js';
 import { ModelResolver } from '../modules/model/model.resolver.js';
+import { NodeResolver } from '../modules/node/node.resolver.js';
 import { ProjectResolver } from '../modules/project/project.resolver.js';
 import { SegmentationResolver } from '../modules/segmentation/segmentation.resolver.js';
 import { SystemResolver } from '../modules/system/system.resolver.js';
@@ -16,7 +17,7 @@ import { ExportResolver, JobArtifactsResolver } from '../modules/export/export.r
 import { WebhookResolver } from '../modules/webhook/webhook.resolver.js';
 import { MediaDownloadResolver } from '../modules/download/download.resolver.js';
 
-export const RESOLVERS = [ProjectResolver, MediaResolver, SegmentationResolver, SessionResolver, JobResolver, ModelResolver, SystemResolver, ApiKeyResolver, ExportResolver, JobArtifactsResolver, MediaDownloadResolver, WebhookResolver] as const;
+export const RESOLVERS = [ProjectResolver, MediaResolver, SegmentationResolver, SessionResolver, JobResolver, ModelResolver, SystemResolver, ApiKeyResolver, ExportResolver, JobArtifactsResolver, MediaDownloadResolver, WebhookResolver, NodeResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -1,5 +1,6 @@
 import { Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../common/connection.type.js';
+import { Node } from '../common/node.type.js';
 
 export enum ApiScope {
   read = 'read',
@@ -8,7 +9,7 @@ export enum ApiScope {
 }
 registerEnumType(ApiScope, { name: 'ApiScope', description: 'read: queries and subscriptions; write: also mutations and inference; admin: also API keys.' });
 
-@ObjectType({ description: 'An API key. Its secret is shown once, when it is created.' })
+@ObjectType({ implements: Node, description: 'An API key. Its secret is shown once, when it is created.' })
 export class ApiKey {
   @Field(() => ID) id: string;
   @Field() name: string;

@@ -1,5 +1,7 @@
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../common/connection.type.js';
+import { Device } from '../model/model.type.js';
+import { Node } from '../common/node.type.js';
 
 export enum JobKind {
   PROPAGATION = 'PROPAGATION',
@@ -25,14 +27,14 @@ export class JobError {
   @Field(() => String, { nullable: true }) hint: string | null;
 }
 
-@ObjectType({ description: 'Long work (propagation, batch segmentation, export), persisted.' })
+@ObjectType({ implements: Node, description: 'Long work (propagation, batch segmentation, export), persisted.' })
 export class Job {
   @Field(() => ID) id: string;
   @Field(() => JobKind) kind: JobKind;
   @Field(() => JobStatus) status: JobStatus;
   @Field(() => ID, { nullable: true }) projectId: string | null;
   @Field(() => ID, { nullable: true }) sessionId: string | null;
-  @Field({ description: 'The device whose queue runs it (cpu or cuda)' }) device: string;
+  @Field(() => Device, { description: 'The device whose queue runs it (cpu or cuda)' }) device: `${Device}`;
   @Field(() => Float, { description: '0..1' }) progress: number;
   @Field(() => String, { nullable: true }) message: string | null;
   @Field(() => Int) framesDone: number;

@@ -1,5 +1,6 @@
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../common/connection.type.js';
+import { Node } from '../common/node.type.js';
 
 export enum MediaKind {
   IMAGE = 'IMAGE',
@@ -7,7 +8,7 @@ export enum MediaKind {
 }
 registerEnumType(MediaKind, { name: 'MediaKind' });
 
-@ObjectType({ description: 'An image or a video; its bytes are stored once by content hash.' })
+@ObjectType({ implements: Node, description: 'An image or a video; its bytes are stored once by content hash.' })
 export class Media {
   @Field(() => ID) id: string;
   @Field(() => ID) projectId: string;

@@ -1,7 +1,8 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../common/connection.type.js';
+import { Node } from '../common/node.type.js';
 
-@ObjectType({ description: 'A named collection of media.' })
+@ObjectType({ implements: Node, description: 'A named collection of media.' })
 export class Project {
   @Field(() => ID) id: string;
   @Field() name: string;

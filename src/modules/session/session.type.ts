@@ -2,6 +2,7 @@ import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType
 import { ConnectionType } from '../common/connection.type.js';
 import { Job } from '../job/job.type.js';
 import { Mask } from '../segmentation/segmentation.type.js';
+import { Node } from '../common/node.type.js';
 
 export enum SessionStatus {
   OPEN = 'OPEN',
@@ -46,7 +47,7 @@ export class FrameMasks {
   @Field(() => [ObjectMask]) objects: ObjectMask[];
 }
 
-@ObjectType({ description: 'An interactive tracking session over one video with one model.' })
+@ObjectType({ implements: Node, description: 'An interactive tracking session over one video with one model.' })
 export class Session {
   @Field(() => ID) id: string;
   @Field(() => ID) mediaId: string;
