@@ -2,12 +2,12 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { IsOptional, Max, Min } from 'class-validator';
 
-@ObjectType()
+@ObjectType({ description: 'Where a page of a connection lies in the whole list (Relay cursor connections).' })
 export class PageInfo {
-  @Field() hasNextPage: boolean;
-  @Field() hasPreviousPage: boolean;
-  @Field(() => String, { nullable: true }) startCursor: string | null;
-  @Field(() => String, { nullable: true }) endCursor: string | null;
+  @Field({ description: 'When paging forward: whether items follow this page. When paging backward (`before`): true.' }) hasNextPage: boolean;
+  @Field({ description: 'When paging backward: whether items precede this page. When paging forward (`after`): true.' }) hasPreviousPage: boolean;
+  @Field(() => String, { nullable: true, description: 'The cursor of the first edge; pass it as `before` for the previous page. Null on an empty page.' }) startCursor: string | null;
+  @Field(() => String, { nullable: true, description: 'The cursor of the last edge; pass it as `after` for the next page. Null on an empty page.' }) endCursor: string | null;
 }
 
 @ArgsType()
@@ -43,17 +43,17 @@ export interface Connection<T> {
 }
 
 export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a page, with its cursor.` })
   class EdgeType {
-    @Field() cursor: string;
-    @Field(() => node) node: T;
+    @Field({ description: 'Opaque; marks this position for `after` and `before`.' }) cursor: string;
+    @Field(() => node, { description: `The ${name}.` }) node: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items, oldest first.` })
   class ConnectionClass {
-    @Field(() => [EdgeType]) edges: EdgeType[];
-    @Field(() => PageInfo) pageInfo: PageInfo;
-    @Field(() => Int) totalCount: number;
+    @Field(() => [EdgeType], { description: 'The items of this page, oldest first.' }) edges: EdgeType[];
+    @Field(() => PageInfo, { description: 'Cursors and whether more items lie either side.' }) pageInfo: PageInfo;
+    @Field(() => Int, { description: 'How many items the whole list holds (with the same filters), not only this page.' }) totalCount: number;
   }
   return ConnectionClass;
 }
