@@ -30,7 +30,7 @@ export class ApiKey {
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the key was revoked; null while it is valid.' }) revokedAt: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A page of API keys, oldest first.' })
 export class ApiKeyConnection extends ConnectionType(ApiKey, 'ApiKey') {}
 
 @ObjectType({ description: 'The result of createApiKey.' })

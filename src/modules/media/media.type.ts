@@ -35,7 +35,7 @@ export class Media {
   thumbnailPath: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A page of media items, oldest first.' })
 export class MediaConnection extends ConnectionType(Media, 'Media') {}
 
 @ObjectType({ description: 'The result of addMedia (and the JSON body of POST /upload).' })

@@ -48,26 +48,26 @@ registerEnumType(ModelFamily, {
 
 @ObjectType({ description: 'What a model accepts.' })
 export class ModelCapabilities {
-  @Field() points: boolean;
-  @Field() box: boolean;
-  @Field() maskInput: boolean;
-  @Field() multimask: boolean;
-  @Field() video: boolean;
-  @Field() text: boolean;
+  @Field({ description: 'Point prompts (positive and negative clicks).' }) points: boolean;
+  @Field({ description: 'Box prompts.' }) box: boolean;
+  @Field({ description: 'A previous low-resolution mask as a prompt (refinement).' }) maskInput: boolean;
+  @Field({ description: 'Several candidate masks per prompt (multimask).' }) multimask: boolean;
+  @Field({ description: 'Video tracking with a memory bank (sessions use SAM2_VIDEO).' }) video: boolean;
+  @Field({ description: 'Text prompts (through its grounding companion).' }) text: boolean;
 }
 
 @ObjectType({ description: 'A model of the repository (MODELS_DIR/<name>/model.json).' })
 export class Model {
-  @Field() name: string;
-  @Field(() => ModelFamily, { nullable: true, description: 'sam or sam2' }) family: `${ModelFamily}` | null;
-  @Field(() => String, { nullable: true }) version: string | null;
-  @Field(() => String, { nullable: true }) description: string | null;
-  @Field(() => ModelCapabilities, { nullable: true }) capabilities: ModelCapabilities | null;
-  @Field(() => Device, { nullable: true, description: 'cpu or cuda: where it runs (or will run when loaded)' }) device: `${Device}` | null;
-  @Field(() => ModelState, { description: 'unloaded, loading, loaded or failed' }) state: `${ModelState}`;
-  @Field() loaded: boolean;
-  @Field() available: boolean;
-  @Field(() => Float, { nullable: true }) loadTimeMs: number | null;
+  @Field({ description: 'Its folder name under MODELS_DIR; what `model` arguments take. Unique.' }) name: string;
+  @Field(() => ModelFamily, { nullable: true, description: 'The export it follows; null when its manifest is unreadable.' }) family: `${ModelFamily}` | null;
+  @Field(() => String, { nullable: true, description: 'The version its manifest gives, if any.' }) version: string | null;
+  @Field(() => String, { nullable: true, description: 'What its manifest says of it, for people.' }) description: string | null;
+  @Field(() => ModelCapabilities, { nullable: true, description: 'What prompts and features it accepts; null when its manifest is unreadable.' }) capabilities: ModelCapabilities | null;
+  @Field(() => Device, { nullable: true, description: 'Where it runs (or will run when loaded).' }) device: `${Device}` | null;
+  @Field(() => ModelState, { description: 'Where it is in its life: unloaded, loading, loaded or failed.' }) state: `${ModelState}`;
+  @Field({ description: 'Whether it is in memory now (state LOADED).' }) loaded: boolean;
+  @Field({ description: 'Whether requests can use it (any state but FAILED).' }) available: boolean;
+  @Field(() => Float, { nullable: true, description: 'How long loading took, in milliseconds; null until loaded.' }) loadTimeMs: number | null;
   @Field(() => Int, { nullable: true, description: 'Side of the square model input' }) inputSize: number | null;
   @Field({ description: 'Whether requests without a model use this one' }) isDefault: boolean;
   @Field(() => String, { nullable: true, description: 'Why it is unavailable' }) error: string | null;

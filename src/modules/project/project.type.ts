@@ -10,7 +10,7 @@ export class Project {
   @Field(() => GraphQLISODateTime, { description: 'When the project was last renamed (or created).' }) updatedAt: Date;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A page of projects, oldest first.' })
 export class ProjectConnection extends ConnectionType(Project, 'Project') {}
 
 @ObjectType({ description: 'The result of createProject or renameProject.' })

@@ -100,7 +100,7 @@ export class Session {
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'When it closed; null while open.' }) closedAt: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A page of sessions, oldest first.' })
 export class SessionConnection extends ConnectionType(Session, 'Session') {}
 
 @ObjectType({ description: 'The result of a mutation on a session.' })

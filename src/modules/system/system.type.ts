@@ -27,25 +27,25 @@ registerEnumType(DatabaseKind, {
   },
 });
 
-@ObjectType()
+@ObjectType({ description: 'The database as the health check saw it.' })
 export class DatabaseHealth {
-  @Field(() => DatabaseKind, { description: 'pglite (embedded) or postgres' }) kind: `${DatabaseKind}`;
-  @Field() ok: boolean;
+  @Field(() => DatabaseKind, { description: 'PGlite (embedded) or PostgreSQL.' }) kind: `${DatabaseKind}`;
+  @Field({ description: 'Whether it answered a ping within 2 seconds.' }) ok: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'One model as the health check saw it.' })
 export class ModelHealth {
-  @Field() name: string;
-  @Field(() => ModelState) state: `${ModelState}`;
-  @Field(() => Device, { nullable: true }) device: `${Device}` | null;
-  @Field(() => String, { nullable: true }) error: string | null;
+  @Field({ description: 'The model name.' }) name: string;
+  @Field(() => ModelState, { description: 'Where it is in its life.' }) state: `${ModelState}`;
+  @Field(() => Device, { nullable: true, description: 'Where it runs (or will run when loaded).' }) device: `${Device}` | null;
+  @Field(() => String, { nullable: true, description: 'Why it failed; null unless FAILED.' }) error: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The health of the server: database, models and uptime.' })
 export class Health {
-  @Field(() => HealthStatus, { description: 'ok, or degraded when the database or a model is unavailable' }) status: `${HealthStatus}`;
-  @Field(() => Float) uptimeSec: number;
-  @Field() version: string;
-  @Field(() => DatabaseHealth) database: DatabaseHealth;
-  @Field(() => [ModelHealth]) models: ModelHealth[];
+  @Field(() => HealthStatus, { description: 'OK, or DEGRADED when the database or a model is unavailable.' }) status: `${HealthStatus}`;
+  @Field(() => Float, { description: 'Seconds since this process started.' }) uptimeSec: number;
+  @Field({ description: 'The server version (package.json).' }) version: string;
+  @Field(() => DatabaseHealth, { description: 'The database.' }) database: DatabaseHealth;
+  @Field(() => [ModelHealth], { description: 'Every model of the repository.' }) models: ModelHealth[];
 }
