@@ -37,12 +37,12 @@ registerEnumType(JobStatus, {
   },
 });
 
-@ObjectType()
+@ObjectType({ description: 'Why a job failed, in the same terms as a GraphQL error’s extensions.' })
 export class JobError {
-  @Field() code: string;
-  @Field() message: string;
-  @Field() retryable: boolean;
-  @Field(() => String, { nullable: true }) hint: string | null;
+  @Field({ description: 'The error code, as in extensions.code (e.g. INFERENCE_FAILED, MODEL_UNAVAILABLE).' }) code: string;
+  @Field({ description: 'What went wrong, for people.' }) message: string;
+  @Field({ description: 'Whether the same job may succeed if started again.' }) retryable: boolean;
+  @Field(() => String, { nullable: true, description: 'What to do about it, when there is advice.' }) hint: string | null;
 }
 
 @ObjectType({ implements: Node, description: 'Long work (propagation, batch segmentation, export), persisted.' })
