@@ -10,12 +10,12 @@ import { fixture, uploadFile, waitFor } from '../support/tracking.js';
 describe.each(databaseKinds())('node(id:) (%s)', (db) => {
   let srv: TestServer;
   let admin: ReturnType<typeof httpClient>;
-  const ids = { project: '', other: '', image: '', video: '', session: '', job: '', key: '' };
+  const ids = { project: '', other: '', image: '', video: '', session: '', job: '', key: '', artifact: '', webhook: '' };
   let limited: ReturnType<typeof httpClient>;
   let reader: ReturnType<typeof httpClient>;
 
   beforeAll(async () => {
-    srv = await startTestServer({ db, env: { AUTH_MODE: 'apikey', RATE_LIMIT_PER_SEC: '0' } });
+    srv = await startTestServer({ db, env: { AUTH_MODE: 'apikey', RATE_LIMIT_PER_SEC: '0', WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' } });
     const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
     const boot = await srv.app.services.apiKeys.create({ name: 'boot', scopes: ['admin'] });
     ids.key = boot.apiKey.id;
@@ -35,6 +35,11 @@ describe.each(databaseKinds())('node(id:) (%s)', (db) => {
     await must('mutation($s: ID!) { addPrompt(input: { sessionId: $s, frameIndex: 0, coordinates: PIXELS, points: [{ x: 45, y: 70 }] }) { objectId } }', { s: ids.session });
     ids.job = (await must('mutation($s: ID!) { propagate(input: { sessionId: $s, maxFrames: 2 }) { job { id } } }', { s: ids.session })).propagate.job.id;
     await waitFor(async () => (await must('query($j: ID!) { job(id: $j) { status } }', { j: ids.job })).job.status === 'COMPLETED');
+    const exportJob = (await must('mutation($s: ID!) { startExport(input: { format: COCO_JSON, sessionId: $s }) { job { id } } }', { s: ids.session })).startExport.job.id;
+    await waitFor(async () => (await must('query($j: ID!) { job(id: $j) { status } }', { j: exportJob })).job.status === 'COMPLETED');
+    ids.artifact = (await must('query($j: ID!) { job(id: $j) { artifacts { id } } }', { j: exportJob })).job.artifacts[0].id;
+    // Created after the last job, so nothing is ever delivered to this closed port.
+    ids.webhook = (await must('mutation($p: ID!) { createWebhook(input: { projectId: $p, url: "http://127.0.0.1:9/hook" }) { webhook { id } } }', { p: ids.project })).createWebhook.webhook.id;
     limited = httpClient(srv.url, bearer((await srv.app.services.apiKeys.create({ name: 'limited', scopes: ['admin'], projectIds: [ids.other] })).secret));
     reader = httpClient(srv.url, bearer((await srv.app.services.apiKeys.create({ name: 'reader', scopes: ['read'] })).secret));
   }, 120_000);
@@ -48,6 +53,10 @@ describe.each(databaseKinds())('node(id:) (%s)', (db) => {
     expect(await node(ids.session)).toEqual({ __typename: 'Session', id: ids.session, sessionStatus: 'OPEN', mediaId: ids.video });
     expect(await node(ids.job)).toEqual({ __typename: 'Job', id: ids.job, jobKind: 'PROPAGATION', jobStatus: 'COMPLETED' });
     expect(await node(ids.key)).toMatchObject({ __typename: 'ApiKey', id: ids.key });
+    expect(await node(ids.webhook)).toEqual({ __typename: 'Webhook', id: ids.webhook });
+    expect(await node(ids.artifact)).toEqual({ __typename: 'Artifact', id: ids.artifact });
+    const hook = await admin.raw('query($id: ID!) { node(id: $id) { ... on Webhook { projectId url } } }', { id: ids.webhook });
+    expect(hook).toEqual({ data: { node: { projectId: ids.project, url: 'http://127.0.0.1:9/hook' } } });
     // Ids are case-insensitive UUIDs everywhere else too.
     expect(await node(ids.project.toUpperCase())).toMatchObject({ __typename: 'Project', id: ids.project });
     // Field resolvers of the concrete type work through the interface.
@@ -63,6 +72,8 @@ describe.each(databaseKinds())('node(id:) (%s)', (db) => {
       [limited, ids.image],
       [limited, ids.session],
       [limited, ids.job],
+      [limited, ids.webhook],
+      [limited, ids.artifact],
       [limited, ids.key], // API keys: only for unrestricted admins
       [reader, ids.key],
     ];

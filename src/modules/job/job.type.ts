@@ -14,7 +14,7 @@ registerEnumType(JobKind, {
   valuesConfig: {
     PROPAGATION: { description: 'Tracks a session’s objects through the video (propagate).' },
     BATCH_SEGMENTATION: { description: 'Segments everything in every image of a project (startBatchSegmentation).' },
-    EXPORT: { description: 'Writes masks out as files (reserved; no mutation starts one yet).' },
+    EXPORT: { description: 'Writes masks out as files (startExport); they are listed on Job.artifacts.' },
   },
 });
 

@@ -10,7 +10,7 @@ export class NodeResolver {
   @Authorized('read')
   @Query(() => Node, {
     description:
-      'Any object by its id (Project, Media, Session, Job, or ApiKey for an unrestricted admin key). NOT_FOUND when it does not exist or is outside what the caller may see.',
+      'Any object by its id (Project, Media, Session, Job, Webhook, Artifact, or ApiKey for an unrestricted admin key). NOT_FOUND when it does not exist or is outside what the caller may see.',
   })
   async node(@Arg('id', () => ID, { description: 'The `id` of any object that implements Node.' }) id: string, @Ctx() ctx: Context) {
     try {
@@ -42,6 +42,17 @@ export class NodeResolver {
         // Keys are for unrestricted admins (as apiKeys); to anyone else they do not exist.
         if (!grants(ctx.principal.scopes, 'admin') || ctx.principal.projects) throw notFound('Node', id);
         return ctx.services.apiKeys.get(id);
+      case 'Webhook': {
+        const webhook = await ctx.services.webhooks.get(id);
+        await ctx.access.project(webhook.projectId);
+        return webhook;
+      }
+      case 'Artifact': {
+        const row = await ctx.services.artifacts.get(id);
+        if (!row) throw notFound('Node', id);
+        await ctx.access.job(row.jobId);
+        return ctx.services.exports.toArtifact(row);
+      }
     }
   }
 }
