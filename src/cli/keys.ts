@@ -39,7 +39,7 @@ export async function keys(args: string[]): Promise<number> {
     } else if (command === 'list') {
       let after: string | null = null;
       do {
-        const page = await service.list(100, after);
+        const page = await service.list({ first: 100, after });
         for (const e of page.edges) console.log(describe(e.node));
         after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       } while (after);

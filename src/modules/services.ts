@@ -11,6 +11,7 @@ import type { ContentStore } from '../media/content-store.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import { shareRevocations } from './api-key/api-key.revocations.js';
 import { ApiKeyService } from './api-key/api-key.service.js';
+import { NodeService } from './node/node.service.js';
 import { RedisSubscriptionCaps } from '../redis/redis-subscription-caps.js';
 import { RedisTokenBuckets } from '../redis/redis-token-buckets.js';
 import { JobService } from './job/job.service.js';
@@ -74,6 +75,7 @@ export function createServices(parts: Parts) {
     segmentation: new SegmentationService(db.prisma, engine, media, config),
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
+    nodes: new NodeService(db.prisma),
     apiKeys,
     sharedLimits,
     stopRevocations,

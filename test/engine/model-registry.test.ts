@@ -45,14 +45,14 @@ describe('model repository', () => {
     const gql = httpClient(srv.url);
     const models = (await gql.request(ModelsDocument)).models;
     const by = Object.fromEntries(models.map((m) => [m.name, m]));
-    expect(by.demo).toMatchObject({ state: 'loaded', available: true });
-    expect(by.liar).toMatchObject({ state: 'failed', available: false });
+    expect(by.demo).toMatchObject({ state: 'LOADED', available: true });
+    expect(by.liar).toMatchObject({ state: 'FAILED', available: false });
     expect(by.liar.error).toMatch(/encoder\.inputs\.image: dim 2 is 512 in model\.json, 1024 in the graph/);
     expect(by.liar.error).toMatch(/decoder\.inputs\.point_labels: type int64 in model\.json, float32 in the graph/);
     expect(by.liar.error).toMatch(/decoder\.outputs\.extra_output: declared in model\.json but the graph has no such value/);
-    expect(by.corrupt).toMatchObject({ state: 'failed' });
+    expect(by.corrupt).toMatchObject({ state: 'FAILED' });
     expect(by.corrupt.error).toMatch(/decoder\.onnx/);
-    expect(by.badjson).toMatchObject({ state: 'failed' });
+    expect(by.badjson).toMatchObject({ state: 'FAILED' });
     expect(by.badjson.error).toMatch(/family/);
 
     const png = (await toPng(drawPicture(40, 40, [{ kind: 'disc', color: [200, 0, 0], x: 20, y: 20, r: 10 }]))).toString('base64');
@@ -62,7 +62,7 @@ describe('model repository', () => {
     expect(ok.segmentImage.objects[0].mask.area).toBeGreaterThan(200);
 
     const health = (await gql.request(HealthDocument)).health;
-    expect(health.status).toBe('degraded');
+    expect(health.status).toBe('DEGRADED');
     expect(health.models.find((m) => m.name === 'corrupt')!.error).toBeTruthy();
   });
 });

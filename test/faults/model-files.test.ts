@@ -61,9 +61,9 @@ it('a truncated and a missing model file: the server stays up, those models are 
   expect(ok.segmentImage.objects[0].mask.area).toBeGreaterThan(400);
 
   const models = Object.fromEntries((await gql.request(ModelsDocument)).models.map((m) => [m.name, m]));
-  expect(models.demo).toMatchObject({ state: 'loaded', available: true });
-  expect(models.truncated).toMatchObject({ state: 'failed', available: false });
-  expect(models.vanishing).toMatchObject({ state: 'failed', available: false });
+  expect(models.demo).toMatchObject({ state: 'LOADED', available: true });
+  expect(models.truncated).toMatchObject({ state: 'FAILED', available: false });
+  expect(models.vanishing).toMatchObject({ state: 'FAILED', available: false });
   expect(models.vanishing.error).toMatch(/decoder\.onnx/);
 
   const res = await fetch(`${srv.url}/healthz`);

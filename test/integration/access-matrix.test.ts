@@ -63,6 +63,10 @@ const OPS: Op[] = [
   { field: 'jobs', type: 'query', scope: 'read', fence: 'list', build: async () => ({ query: '{ jobs(first: 100) { totalCount edges { node { id sessionId projectId } } } }' }) },
   { field: 'models', type: 'query', scope: 'read', fence: 'global', build: async () => ({ query: '{ models { name } }' }) },
   { field: 'health', type: 'query', scope: 'read', fence: 'global', build: async () => ({ query: '{ health { status } }' }) },
+  {
+    field: 'node', type: 'query', scope: 'read', fence: 'entity',
+    build: async (_w, p) => ({ query: 'query($p: ID!, $m: ID!, $s: ID!, $j: ID!) { p: node(id: $p) { id } m: node(id: $m) { id } s: node(id: $s) { id } j: node(id: $j) { id } }', variables: { p: p.id, m: p.image, s: p.session, j: p.job } }),
+  },
   { field: 'apiKeys', type: 'query', scope: 'admin', fence: 'unrestricted', build: async () => ({ query: '{ apiKeys { totalCount edges { node { id prefix } } } }' }) },
   // --- mutations ---
   { field: 'createProject', type: 'mutation', scope: 'write', fence: 'unrestricted', build: async () => ({ query: 'mutation { createProject(input: { name: "m" }) { project { id } } }' }) },

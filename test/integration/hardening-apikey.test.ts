@@ -51,7 +51,7 @@ describe('graphql-ws sockets follow their key', () => {
     const sub = openSubscription(secret);
     await sub.started;
     await new Promise((r) => setTimeout(r, 100)); // the subscribe message is on its way
-    const id = (await srv.app.services.apiKeys.list(100)).edges.map((e) => e.node).find((k) => secret.startsWith(k.prefix))!.id;
+    const id = (await srv.app.services.apiKeys.list({ first: 100 })).edges.map((e) => e.node).find((k) => secret.startsWith(k.prefix))!.id;
     expect((await as(admin).raw('mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }', { id })).errors).toBeUndefined();
     expect((await sub.ended).closeCode).toBe(4403);
     await sub.client.dispose();
@@ -68,7 +68,7 @@ describe('graphql-ws sockets follow their key', () => {
     const secret = await key(['read']);
     const sub = openSubscription(secret);
     await sub.started;
-    const row = (await srv.app.services.apiKeys.list(100)).edges.map((e) => e.node).find((k) => secret.startsWith(k.prefix))!;
+    const row = (await srv.app.services.apiKeys.list({ first: 100 })).edges.map((e) => e.node).find((k) => secret.startsWith(k.prefix))!;
     await srv.app.db.prisma.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date() } });
     // The verification cache trusts a key for up to 10 s, then the recheck sees the revocation.
     expect((await sub.ended).closeCode).toBe(4403);

@@ -33,7 +33,7 @@ describe('server', () => {
   it('the models query lists each model with family, capabilities, device and load state', async () => {
     const gql = httpClient(srv.url);
     const before = (await gql.request(ModelsDocument)).models.find((m) => m.name === 'demo')!;
-    expect(before).toMatchObject({ family: 'sam2', isDefault: true, available: true, inputSize: 1024, device: 'cpu' });
+    expect(before).toMatchObject({ family: 'SAM2', isDefault: true, available: true, inputSize: 1024, device: 'CPU' });
     expect(before.capabilities).toMatchObject({ points: true, box: true });
     const png = await toPng(drawPicture(64, 64, [{ kind: 'disc', color: [200, 0, 0], x: 32, y: 32, r: 20 }]));
     await gql.request(SegmentImageDocument, { input: { imageBase64: png.toString('base64'), objects: [{ points: [{ x: 0.5, y: 0.5 }] }] } });
@@ -88,7 +88,7 @@ describe('device selection (this machine has no CUDA provider)', () => {
       const r = await gql.request(SegmentImageDocument, { input: { imageBase64: png.toString('base64'), objects: [{ points: [{ x: 0.5, y: 0.5 }] }] } });
       expect(r.segmentImage.objects[0].mask.area).toBeGreaterThan(400);
       const demo = (await gql.request(ModelsDocument)).models.find((m) => m.name === 'demo')!;
-      expect(demo.device).toBe('cpu');
+      expect(demo.device).toBe('CPU');
       expect(srv.app.engine.sessions.cudaUnavailableReason).toMatch(/CUDA|cuda/);
       // Known before any model loads: /healthz reports where models will run.
       expect(((await (await fetch(`${srv.url}/healthz`)).json()) as { models: { device: string }[] }).models.every((m) => m.device === 'cpu')).toBe(true);

@@ -71,7 +71,7 @@ describe('text prompts and segment everything', () => {
   it('the models query says which model takes text and through which grounding model', async () => {
     const models = (await gql.request(ModelsDocument)).models;
     expect(models.find((m) => m.name === 'demo')).toMatchObject({ grounding: 'demo-grounding', capabilities: { text: true } });
-    expect(models.find((m) => m.name === 'demo-grounding')).toMatchObject({ family: 'grounding' });
+    expect(models.find((m) => m.name === 'demo-grounding')).toMatchObject({ family: 'GROUNDING' });
     expect(models.find((m) => m.name === 'demo-sam')!.capabilities!.text).toBe(false);
   });
 

@@ -147,8 +147,8 @@ describe.each(databaseKinds())('video tracking as SAM 2 does it (%s)', (db) => {
   }
 
   for (const [model, tracker] of [
-    ['demo', 'sam2-video'],
-    ['demo-sam', 'previous-mask'],
+    ['demo', 'SAM2_VIDEO'],
+    ['demo-sam', 'PREVIOUS_MASK'],
   ] as const) {
     for (const pass of PASSES) {
       it(`${model} (${tracker}): ${pass.name}: every object on every frame`, async () => {

@@ -80,8 +80,8 @@ describe.each(databaseKinds())('video tracking (%s)', (db) => {
   });
 
   for (const [model, tracker] of [
-    ['demo', 'sam2-video'],
-    ['demo-sam', 'previous-mask'],
+    ['demo', 'SAM2_VIDEO'],
+    ['demo-sam', 'PREVIOUS_MASK'],
   ] as const) {
     it(`${model}: tracks two discs BOTH ways from a middle frame, every frame once, in order (${tracker})`, async () => {
       const s = (await gql.request(StartSessionDocument, { input: { mediaId: videoId, model } })).startSession.session;

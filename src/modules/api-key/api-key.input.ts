@@ -3,13 +3,13 @@ import { Field, GraphQLISODateTime, ID, InputType, Extensions } from 'type-graph
 import { listCap } from '../common/list-cap.js';
 import { ApiScope } from './api-key.type.js';
 
-@InputType()
+@InputType({ description: 'Input of createApiKey.' })
 export class CreateApiKeyInput {
   @Field({ description: '1 to 200 characters, for people.' })
   @Length(1, 200)
   name: string;
 
-  @Field(() => [ApiScope])
+  @Field(() => [ApiScope], { description: 'At least one; each includes those below it (admin > write > read).' })
   @Extensions(listCap('scopes'))
   @ArrayMinSize(1)
   scopes: ApiScope[];
@@ -19,10 +19,10 @@ export class CreateApiKeyInput {
   @ArrayMaxSize(1000)
   projectIds: string[];
 
-  @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt?: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the key stops working; must be in the future. Null = never.' }) expiresAt?: Date | null;
 }
 
-@InputType()
+@InputType({ description: 'Input of revokeApiKey.' })
 export class RevokeApiKeyInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: 'The key to revoke.' }) id: string;
 }

@@ -9,21 +9,21 @@ import { ApiKey, ApiKeyConnection, ApiKeyPayload, CreateApiKeyPayload } from './
 export class ApiKeyResolver {
   @Authorized('admin')
   @Query(() => ApiKeyConnection, { description: 'Every API key, revoked ones included, oldest first.' })
-  apiKeys(@Args() { first, after }: PageArgs, @Ctx() ctx: Context) {
+  apiKeys(@Args() page: PageArgs, @Ctx() ctx: Context) {
     ctx.access.requireAllProjects('manage API keys');
-    return ctx.services.apiKeys.list(first, after);
+    return ctx.services.apiKeys.list(page);
   }
 
   @Authorized('admin')
   @Mutation(() => CreateApiKeyPayload, { description: 'Creates a key; its secret is in the payload and nowhere else.' })
-  createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: Context) {
+  createApiKey(@Arg('input', { description: 'Name, scopes, projects and expiry of the new key.' }) input: CreateApiKeyInput, @Ctx() ctx: Context) {
     ctx.access.requireAllProjects('manage API keys');
     return ctx.services.apiKeys.create(input);
   }
 
   @Authorized('admin')
   @Mutation(() => ApiKeyPayload, { description: 'Revokes a key at once (idempotent).' })
-  async revokeApiKey(@Arg('input') input: RevokeApiKeyInput, @Ctx() ctx: Context) {
+  async revokeApiKey(@Arg('input', { description: 'The key to revoke.' }) input: RevokeApiKeyInput, @Ctx() ctx: Context) {
     ctx.access.requireAllProjects('manage API keys');
     return { apiKey: await ctx.services.apiKeys.revoke(input.id) };
   }

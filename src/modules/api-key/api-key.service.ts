@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal.js';
 import { parseScopes, type Scope } from '../auth/scopes.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
-import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import { cursorWhere, pageOrder, pageTake, toConnection, type Page } from '../common/pagination.js';
 import { displayPrefix, hashSecret, looksLikeApiKey, newSecret } from './api-key.secret.js';
 import type { ApiKey } from './api-key.type.js';
 
@@ -60,13 +60,19 @@ export class ApiKeyService {
     return { apiKey: toApiKey(row), secret };
   }
 
-  async list(first: number, after?: string | null): Promise<Connection<ApiKey>> {
+  async list(page: Page): Promise<Connection<ApiKey>> {
     const [rows, total] = await Promise.all([
-      this.prisma.apiKey.findMany({ where: afterCursor(after), orderBy: keysetOrder, take: first + 1 }),
+      this.prisma.apiKey.findMany({ where: cursorWhere(page), orderBy: pageOrder(page), take: pageTake(page) }),
       this.prisma.apiKey.count(),
     ]);
-    const conn = toConnection(rows, first, total, !!after);
+    const conn = toConnection(rows, page, total);
     return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toApiKey(e.node) })) };
+  }
+
+  async get(id: string): Promise<ApiKey> {
+    const row = isUuid(id) ? await this.prisma.apiKey.findUnique({ where: { id } }) : null;
+    if (!row) throw notFound('API key', id);
+    return toApiKey(row);
   }
 
   /** Revokes a key (idempotent); it stops working at once here, and in every process that follows `auth:revoked`. */

@@ -10,7 +10,7 @@ export class MediaDownloadResolver {
   }
 
   @FieldResolver(() => String, { description: 'A signed, expiring URL path of one decoded frame as PNG (frame 0 of an image is the image)' })
-  frameUrl(@Root() media: Media, @Arg('index', () => Int) index: number, @Ctx() ctx: Context): string {
+  frameUrl(@Root() media: Media, @Arg('index', () => Int, { description: 'The frame, 0-based.' }) index: number, @Ctx() ctx: Context): string {
     return ctx.services.urls.sign('frame', media.id, index);
   }
 }

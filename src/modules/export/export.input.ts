@@ -6,8 +6,8 @@ import { ExportFormat, MaskEffect, VideoContainer } from './export.type.js';
 
 @InputType({ description: 'How MASKED_VIDEO is made.' })
 export class VideoExportOptions {
-  @Field(() => VideoContainer, { defaultValue: VideoContainer.MP4 }) container: VideoContainer;
-  @Field(() => MaskEffect, { defaultValue: MaskEffect.OVERLAY }) effect: MaskEffect;
+  @Field(() => VideoContainer, { defaultValue: VideoContainer.MP4, description: 'MP4 (H.264) or WebM (VP9).' }) container: VideoContainer;
+  @Field(() => MaskEffect, { defaultValue: MaskEffect.OVERLAY, description: 'Tint the objects or cut them out.' }) effect: MaskEffect;
   @Field(() => Float, { defaultValue: 0.5, description: 'OVERLAY: how strongly an object is tinted, 0..1' })
   @Min(0)
   @Max(1)
@@ -16,7 +16,7 @@ export class VideoExportOptions {
 
 @InputType({ description: 'Starts an export job over exactly one of a session, a media or a project.' })
 export class StartExportInput {
-  @Field(() => ExportFormat) format: ExportFormat;
+  @Field(() => ExportFormat, { description: 'What to write.' }) format: ExportFormat;
   @Field(() => ID, { nullable: true, description: 'A tracking session: its objects and stored frame masks' }) sessionId?: string | null;
   @Field(() => ID, { nullable: true, description: 'An image: the masks batch segmentation stored on it (COCO_JSON)' }) mediaId?: string | null;
   @Field(() => ID, { nullable: true, description: 'A project: every image (COCO_JSON) or every video session (YTVIS_JSON)' }) projectId?: string | null;

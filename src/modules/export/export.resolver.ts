@@ -13,7 +13,7 @@ export class ExportResolver {
     description:
       'Starts an EXPORT job over a session, a media or a project (exactly one) and returns it at once; follow it with jobProgress. Its files are listed on Job.artifacts with signed download URLs.',
   })
-  async startExport(@Arg('input') input: StartExportInput, @Ctx() ctx: Context) {
+  async startExport(@Arg('input', { description: 'The format, the source and the options.' }) input: StartExportInput, @Ctx() ctx: Context) {
     const source = ExportService.sourceOf(input);
     if (source.kind === 'session') await ctx.access.session(source.id);
     else if (source.kind === 'media') await ctx.access.media(source.id);

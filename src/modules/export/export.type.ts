@@ -1,5 +1,6 @@
 import { Field, Float, GraphQLISODateTime, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Job } from '../job/job.type.js';
+import { Node } from '../common/node.type.js';
 
 export enum ExportFormat {
   COCO_JSON = 'COCO_JSON',
@@ -24,6 +25,7 @@ export enum VideoContainer {
 }
 registerEnumType(VideoContainer, {
   name: 'VideoContainer',
+  description: 'The file format of a MASKED_VIDEO export.',
   valuesConfig: { MP4: { description: 'H.264 in MP4 (no alpha channel)' }, WEBM: { description: 'VP9 in WebM (alpha for CUTOUT)' } },
 });
 
@@ -33,27 +35,28 @@ export enum MaskEffect {
 }
 registerEnumType(MaskEffect, {
   name: 'MaskEffect',
+  description: 'How a MASKED_VIDEO export shows the masks.',
   valuesConfig: {
     OVERLAY: { description: 'Each object tinted with its own colour (the colours are in the job result)' },
     CUTOUT: { description: 'Only the objects are kept: transparent background in WEBM (VP9 yuva420p), black in MP4' },
   },
 });
 
-@ObjectType({ description: 'A file an export job produced. Deleted after EXPORT_RETENTION_SEC, and with its job or project.' })
+@ObjectType({ implements: Node, description: 'A file an export job produced. Deleted after EXPORT_RETENTION_SEC, and with its job or project.' })
 export class Artifact {
-  @Field(() => ID) id: string;
-  @Field(() => ID) jobId: string;
+  @Field(() => ID, { description: 'Globally unique (a UUID).' }) id: string;
+  @Field(() => ID, { description: 'The export job that produced it.' }) jobId: string;
   @Field({ description: 'File name, e.g. coco.json, masks.zip, masked.mp4' }) name: string;
-  @Field() mimeType: string;
+  @Field({ description: 'Its media type, e.g. application/json, application/zip, video/mp4.' }) mimeType: string;
   @Field(() => Float, { description: 'Size in bytes' }) byteSize: number;
   @Field({ description: 'SHA-256 of the file, hex' }) sha256: string;
-  @Field(() => GraphQLISODateTime) createdAt: Date;
+  @Field(() => GraphQLISODateTime, { description: 'When it was written.' }) createdAt: Date;
   @Field(() => GraphQLISODateTime, { description: 'When the file is deleted' }) expiresAt: Date;
   @Field({ description: 'A signed, expiring URL path (GET, no Authorization header needed; Range supported): prefix it with the server’s address' })
   url: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The result of startExport.' })
 export class ExportPayload {
-  @Field(() => Job) job: Job;
+  @Field(() => Job, { description: 'The export job, QUEUED or RUNNING (or the first one, for a repeated clientRequestId).' }) job: Job;
 }

@@ -15,7 +15,7 @@ export function toJob(row: JobSnapshot & { params?: unknown }): Job {
     status: row.status as Job['status'],
     projectId: row.projectId,
     sessionId: row.sessionId,
-    device: row.device,
+    device: row.device as Job['device'],
     progress: row.progress,
     message: row.message,
     framesDone: row.framesDone,

@@ -9,8 +9,8 @@ import { Job, JobConnection, JobPayload } from './job.type.js';
 @Resolver(() => Job)
 export class JobResolver {
   @Authorized('read')
-  @Query(() => Job)
-  async job(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  @Query(() => Job, { description: 'One job; NOT_FOUND if it does not exist.' })
+  async job(@Arg('id', () => ID, { description: 'The job id.' }) id: string, @Ctx() ctx: Context) {
     await ctx.access.job(id);
     return ctx.services.jobs.get(id);
   }
@@ -23,7 +23,7 @@ export class JobResolver {
 
   @Authorized('write')
   @Mutation(() => JobPayload, { description: 'Cancels a queued or running job; a finished job is returned as it is.' })
-  async cancelJob(@Arg('input') input: CancelJobInput, @Ctx() ctx: Context) {
+  async cancelJob(@Arg('input', { description: 'The job to cancel.' }) input: CancelJobInput, @Ctx() ctx: Context) {
     await ctx.access.job(input.jobId);
     return { job: await ctx.services.jobs.cancel(input.jobId) };
   }
@@ -37,7 +37,7 @@ export class JobResolver {
       return ctx.services.jobs.follow(args.jobId);
     }),
   })
-  jobProgress(@Root() job: JobSnapshot, @Arg('jobId', () => ID) _jobId: string): Job {
+  jobProgress(@Root() job: JobSnapshot, @Arg('jobId', () => ID, { description: 'The job to follow.' }) _jobId: string): Job {
     return toJob(job);
   }
 }

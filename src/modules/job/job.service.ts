@@ -7,7 +7,7 @@ import type { JobSnapshot } from '../../events/topics.js';
 import { isTerminal, type JobRunner } from '../../jobs/job-runner.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
-import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
+import { cursorWhere, emptyConnection, pageOrder, pageTake, toConnection } from '../common/pagination.js';
 import type { JobListArgs } from './job.input.js';
 import { toJob } from './job.mapper.js';
 import type { Job } from './job.type.js';
@@ -41,10 +41,10 @@ export class JobService {
       ...(within ? { OR: [{ projectId: { in: [...within] } }, { session: { media: { projectId: { in: [...within] } } } }] } : {}),
     };
     const [rows, total] = await Promise.all([
-      this.prisma.job.findMany({ where: { AND: [where, afterCursor(args.after)] }, orderBy: keysetOrder, take: args.first + 1 }),
+      this.prisma.job.findMany({ where: { AND: [where, cursorWhere(args)] }, orderBy: pageOrder(args), take: pageTake(args) }),
       this.prisma.job.count({ where }),
     ]);
-    const conn = toConnection(rows as (JobSnapshot & { params: unknown })[], args.first, total, !!args.after);
+    const conn = toConnection(rows as (JobSnapshot & { params: unknown })[], args, total);
     return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: toJob(e.node) })) };
   }
 

@@ -7,9 +7,9 @@ import { PageArgs } from '../common/connection.type.js';
 export const FILENAME_MAX = 255;
 export const LABEL_MAX = 200;
 
-@InputType({ description: 'Exactly one of base64 and serverPath.' })
+@InputType({ description: 'Input of addMedia: exactly one of base64 and serverPath.' })
 export class AddMediaInput {
-  @Field(() => ID) projectId: string;
+  @Field(() => ID, { description: 'The project to add it to.' }) projectId: string;
 
   @Field({ nullable: true, description: 'The file, base64 encoded (a data: URL prefix is accepted).' })
   base64?: string;
@@ -18,20 +18,20 @@ export class AddMediaInput {
   @MaxLength(4096)
   serverPath?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'A file name to keep with it, 1 to 255 characters.' })
   @Length(1, FILENAME_MAX)
   filename?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'A free label for filtering, 1 to 200 characters.' })
   @Length(1, LABEL_MAX)
   label?: string;
 
   @ClientRequestIdField() clientRequestId?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Input of deleteMedia.' })
 export class DeleteMediaInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: 'The media item to delete, with its masks and sessions.' }) id: string;
 }
 
 @ArgsType()

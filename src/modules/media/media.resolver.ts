@@ -10,38 +10,38 @@ import { AddMediaPayload, DeleteMediaPayload, Media, MediaConnection } from './m
 export class MediaResolver {
   @Authorized('read')
   @Query(() => Media, { description: 'One media item; NOT_FOUND if it does not exist.' })
-  async media(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  async media(@Arg('id', () => ID, { description: 'The media id.' }) id: string, @Ctx() ctx: Context) {
     await ctx.access.media(id);
     return ctx.services.media.get(id);
   }
 
   @Authorized('read')
   @Query(() => MediaConnection, { description: 'Media of one project, oldest first.' })
-  async mediaList(@Arg('projectId', () => ID) projectId: string, @Args() args: MediaListArgs, @Ctx() ctx: Context) {
+  async mediaList(@Arg('projectId', () => ID, { description: 'The project whose media to list.' }) projectId: string, @Args() args: MediaListArgs, @Ctx() ctx: Context) {
     await ctx.access.project(projectId);
     return ctx.services.projects.get(projectId).then(() => ctx.services.media.list({ ...args, projectId }));
   }
 
   @Authorized('write')
   @Mutation(() => AddMediaPayload, { description: 'Adds an image (base64 or a server path). Large files: POST /upload.' })
-  async addMedia(@Arg('input') input: AddMediaInput, @Ctx() ctx: Context) {
+  async addMedia(@Arg('input', { description: 'The project, the bytes or a server path, and an optional filename and label.' }) input: AddMediaInput, @Ctx() ctx: Context) {
     await ctx.access.project(input.projectId);
     return ctx.services.idempotency.storeMedia(ctx.principal.id, 'addMedia', input.clientRequestId, input, () => ctx.services.media.add(input));
   }
 
   @Authorized('write')
-  @Mutation(() => DeleteMediaPayload)
-  async deleteMedia(@Arg('input') input: DeleteMediaInput, @Ctx() ctx: Context) {
+  @Mutation(() => DeleteMediaPayload, { description: 'Deletes a media item with its stored masks and sessions.' })
+  async deleteMedia(@Arg('input', { description: 'The media item to delete.' }) input: DeleteMediaInput, @Ctx() ctx: Context) {
     await ctx.access.media(input.id);
     return ctx.services.media.delete(input.id);
   }
 
-  @FieldResolver(() => Project)
+  @FieldResolver(() => Project, { description: 'The project that holds it.' })
   project(@Root() media: Media, @Ctx() ctx: Context) {
     return ctx.loaders.projectById.load(media.projectId);
   }
 
-  @FieldResolver(() => [Mask], { description: 'Masks stored by batch segmentation (startBatchSegmentation), best first' })
+  @FieldResolver(() => [Mask], { description: 'Masks stored by batch segmentation (startBatchSegmentation), best score first; empty until one ran.' })
   masks(@Root() media: Media, @Ctx() ctx: Context) {
     return ctx.services.segmentation.storedMasks(media.id);
   }

@@ -18,7 +18,7 @@ import { resolveAllowedPath } from '../../media/server-path.js';
 import { readFile } from 'node:fs/promises';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
-import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import { cursorWhere, pageOrder, pageTake, toConnection, type Page } from '../common/pagination.js';
 import { decodeBase64 } from './base64.js';
 import { MediaKind, type Media } from './media.type.js';
 import { FILENAME_MAX, LABEL_MAX } from './media.input.js';
@@ -221,13 +221,13 @@ export class MediaService {
     return m as Media;
   }
 
-  async list(args: { projectId?: string; label?: string | null; first: number; after?: string | null }): Promise<Connection<Media>> {
+  async list(args: Page & { projectId?: string; label?: string | null }): Promise<Connection<Media>> {
     const where = { ...(args.projectId ? { projectId: args.projectId } : {}), ...(args.label != null ? { label: args.label } : {}) };
     const [rows, total] = await Promise.all([
-      this.prisma.media.findMany({ where: { ...where, ...afterCursor(args.after) }, orderBy: keysetOrder, take: args.first + 1 }),
+      this.prisma.media.findMany({ where: { ...where, ...cursorWhere(args) }, orderBy: pageOrder(args), take: pageTake(args) }),
       this.prisma.media.count({ where }),
     ]);
-    return toConnection(rows as Media[], args.first, total, !!args.after);
+    return toConnection(rows as Media[], args, total);
   }
 
   async delete(id: string): Promise<{ id: string }> {

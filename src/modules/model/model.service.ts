@@ -10,7 +10,7 @@ export class ModelService {
   list(): Model[] {
     return this.engine.models().map((m) => ({
       name: m.name,
-      family: m.family ?? null,
+      family: (m.family ?? null) as Model['family'],
       version: m.version ?? null,
       description: m.description ?? null,
       capabilities: m.capabilities ?? null,

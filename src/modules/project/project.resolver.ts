@@ -10,44 +10,44 @@ import { DeleteProjectPayload, Project, ProjectConnection, ProjectPayload } from
 export class ProjectResolver {
   @Authorized('read')
   @Query(() => Project, { description: 'One project; NOT_FOUND if it does not exist.' })
-  async project(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  async project(@Arg('id', () => ID, { description: 'The project id.' }) id: string, @Ctx() ctx: Context) {
     await ctx.access.project(id);
     return ctx.services.projects.get(id);
   }
 
   @Authorized('read')
   @Query(() => ProjectConnection, { description: 'Projects, oldest first (only its own for a project-limited key).' })
-  projects(@Args() { first, after }: PageArgs, @Ctx() ctx: Context) {
-    return ctx.services.projects.list(first, after, ctx.access.projectIds);
+  projects(@Args() page: PageArgs, @Ctx() ctx: Context) {
+    return ctx.services.projects.list(page, ctx.access.projectIds);
   }
 
   @Authorized('write')
-  @Mutation(() => ProjectPayload, { description: 'Not for a project-limited key (FORBIDDEN).' })
-  async createProject(@Arg('input') input: CreateProjectInput, @Ctx() ctx: Context) {
+  @Mutation(() => ProjectPayload, { description: 'Creates an empty project. Not for a project-limited key (FORBIDDEN).' })
+  async createProject(@Arg('input', { description: 'The name of the new project.' }) input: CreateProjectInput, @Ctx() ctx: Context) {
     ctx.access.requireAllProjects('create projects');
     return { project: await ctx.services.projects.create(input.name) };
   }
 
   @Authorized('write')
-  @Mutation(() => ProjectPayload)
-  async renameProject(@Arg('input') input: RenameProjectInput, @Ctx() ctx: Context) {
+  @Mutation(() => ProjectPayload, { description: 'Renames a project.' })
+  async renameProject(@Arg('input', { description: 'The project and its new name.' }) input: RenameProjectInput, @Ctx() ctx: Context) {
     await ctx.access.project(input.id);
     return { project: await ctx.services.projects.rename(input.id, input.name) };
   }
 
   @Authorized('write')
-  @Mutation(() => DeleteProjectPayload, { description: 'Deletes the project with its media.' })
-  async deleteProject(@Arg('input') input: DeleteProjectInput, @Ctx() ctx: Context) {
+  @Mutation(() => DeleteProjectPayload, { description: 'Deletes the project with its media (their bytes, masks and sessions).' })
+  async deleteProject(@Arg('input', { description: 'The project to delete.' }) input: DeleteProjectInput, @Ctx() ctx: Context) {
     await ctx.access.project(input.id);
     return ctx.services.projects.delete(input.id);
   }
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: 'How many media items the project holds.' })
   mediaCount(@Root() project: Project, @Ctx() ctx: Context) {
     return ctx.loaders.mediaCountByProject.load(project.id);
   }
 
-  @FieldResolver(() => MediaConnection)
+  @FieldResolver(() => MediaConnection, { description: 'The media of this project, oldest first (the same list as mediaList).' })
   media(@Root() project: Project, @Args() args: MediaListArgs, @Ctx() ctx: Context) {
     return ctx.services.media.list({ ...args, projectId: project.id });
   }

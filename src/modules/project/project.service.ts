@@ -3,7 +3,7 @@ import type { Prisma } from '../../db/database.js';
 import { badInput, notFound } from '../../errors/app-errors.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
-import { afterCursor, keysetOrder, toConnection } from '../common/pagination.js';
+import { cursorWhere, pageOrder, pageTake, toConnection, type Page } from '../common/pagination.js';
 import type { MediaService } from '../media/media.service.js';
 import type { Project } from './project.type.js';
 
@@ -45,12 +45,12 @@ export class ProjectService {
   }
 
   /** `within`: only these projects (a project-limited key), or null for all. */
-  async list(first: number, after?: string | null, within: readonly string[] | null = null): Promise<Connection<Project>> {
+  async list(page: Page, within: readonly string[] | null = null): Promise<Connection<Project>> {
     const where = within ? { id: { in: [...within] } } : {};
     const [rows, total] = await Promise.all([
-      this.prisma.project.findMany({ where: { ...where, ...afterCursor(after) }, orderBy: keysetOrder, take: first + 1 }),
+      this.prisma.project.findMany({ where: { ...where, ...cursorWhere(page) }, orderBy: pageOrder(page), take: pageTake(page) }),
       this.prisma.project.count({ where }),
     ]);
-    return toConnection(rows, first, total, !!after);
+    return toConnection(rows, page, total);
   }
 }

@@ -3,12 +3,12 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 @ObjectType({ description: 'COCO run-length encoding, compatible with pycocotools (column-major, compressed counts).' })
 export class CocoRle {
   @Field(() => [Int], { description: '[height, width]' }) size: number[];
-  @Field() counts: string;
+  @Field({ description: 'The run lengths in COCO’s compressed string form (runs start with background).' }) counts: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'One binary mask at the image’s full resolution, with its box, area and score.' })
 export class Mask {
-  @Field(() => CocoRle) rle: CocoRle;
+  @Field(() => CocoRle, { description: 'The mask as COCO RLE.' }) rle: CocoRle;
   @Field(() => [Float], { description: '[x, y, w, h] in pixels' }) bbox: number[];
   @Field(() => Int, { description: 'Pixels in the mask' }) area: number;
   @Field(() => Float, { description: 'The model’s predicted IoU for this mask' }) score: number;
@@ -16,65 +16,65 @@ export class Mask {
   polygons?: number[][] | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'One object found on an image: its best mask and, with multimask, the others.' })
 export class SegmentedObject {
   @Field(() => Int, { description: 'Position of its prompt group in input.objects' }) index: number;
-  @Field(() => String, { nullable: true }) label: string | null;
+  @Field(() => String, { nullable: true, description: 'The label of its prompt group, echoed back.' }) label: string | null;
   @Field(() => String, { nullable: true, description: 'The phrase that found it, for text prompts' }) phrase: string | null;
   @Field(() => Float, { nullable: true, description: 'The detector’s confidence, for text prompts' }) detectionScore: number | null;
   @Field(() => Mask, { description: 'The best mask' }) mask: Mask;
   @Field(() => [Mask], { description: 'All masks returned, best first (one unless multimask)' }) masks: Mask[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'Where the time of a segmentation went, in milliseconds.' })
 export class Timings {
   @Field(() => Float, { description: '0 when the embedding came from cache' }) encodeMs: number;
   @Field(() => Float, { description: 'Text detection (0 without text prompts); runs beside the encoder' }) detectMs: number;
-  @Field(() => Float) decodeMs: number;
-  @Field(() => Float) postprocessMs: number;
-  @Field(() => Float) totalMs: number;
+  @Field(() => Float, { description: 'The mask decoder, all objects together.' }) decodeMs: number;
+  @Field(() => Float, { description: 'Upscaling, thresholding and encoding the masks.' }) postprocessMs: number;
+  @Field(() => Float, { description: 'The whole request, from decode of the image to the last mask.' }) totalMs: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The result of segmentImage.' })
 export class SegmentImagePayload {
-  @Field() model: string;
-  @Field(() => Int) width: number;
-  @Field(() => Int) height: number;
-  @Field(() => [SegmentedObject]) objects: SegmentedObject[];
+  @Field({ description: 'The model that ran.' }) model: string;
+  @Field(() => Int, { description: 'Image width in pixels (after EXIF orientation).' }) width: number;
+  @Field(() => Int, { description: 'Image height in pixels (after EXIF orientation).' }) height: number;
+  @Field(() => [SegmentedObject], { description: 'One per prompt group, in input order (a text prompt gives one per instance found).' }) objects: SegmentedObject[];
   @Field({ description: 'True when the image embedding came from cache (the encoder did not run)' }) cacheHit: boolean;
-  @Field(() => Timings) timings: Timings;
+  @Field(() => Timings, { description: 'Where the time went.' }) timings: Timings;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The instances of one phrase.' })
 export class PhraseResult {
-  @Field() phrase: string;
+  @Field({ description: 'The phrase, as given.' }) phrase: string;
   @Field(() => [SegmentedObject], { description: 'One per instance found; empty when none' }) objects: SegmentedObject[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'The result of segmentPhrases.' })
 export class SegmentPhrasesPayload {
-  @Field() model: string;
-  @Field(() => Int) width: number;
-  @Field(() => Int) height: number;
-  @Field(() => [PhraseResult]) phrases: PhraseResult[];
-  @Field() cacheHit: boolean;
-  @Field(() => Timings) timings: Timings;
+  @Field({ description: 'The model that ran.' }) model: string;
+  @Field(() => Int, { description: 'Image width in pixels.' }) width: number;
+  @Field(() => Int, { description: 'Image height in pixels.' }) height: number;
+  @Field(() => [PhraseResult], { description: 'One per phrase, in input order.' }) phrases: PhraseResult[];
+  @Field({ description: 'True when the image embedding came from cache.' }) cacheHit: boolean;
+  @Field(() => Timings, { description: 'Where the time went.' }) timings: Timings;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Where the time of segmentEverything went, in milliseconds.' })
 export class EverythingTimings {
-  @Field(() => Float) encodeMs: number;
-  @Field(() => Float) decodeMs: number;
-  @Field(() => Float) totalMs: number;
+  @Field(() => Float, { description: 'The image encoder; 0 when the embedding came from cache.' }) encodeMs: number;
+  @Field(() => Float, { description: 'The mask decoder over the whole point grid, with filtering.' }) decodeMs: number;
+  @Field(() => Float, { description: 'The whole request.' }) totalMs: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The result of segmentEverything.' })
 export class SegmentEverythingPayload {
-  @Field() model: string;
-  @Field(() => Int) width: number;
-  @Field(() => Int) height: number;
+  @Field({ description: 'The model that ran.' }) model: string;
+  @Field(() => Int, { description: 'Image width in pixels.' }) width: number;
+  @Field(() => Int, { description: 'Image height in pixels.' }) height: number;
   @Field(() => [Mask], { description: 'Kept masks, best predicted IoU first' }) masks: Mask[];
   @Field(() => Int, { description: 'Masks proposed before filtering and suppression' }) candidates: number;
-  @Field() cacheHit: boolean;
-  @Field(() => EverythingTimings) timings: EverythingTimings;
+  @Field({ description: 'True when the image embedding came from cache.' }) cacheHit: boolean;
+  @Field(() => EverythingTimings, { description: 'Where the time went.' }) timings: EverythingTimings;
 }

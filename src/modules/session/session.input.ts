@@ -6,51 +6,51 @@ import { PageArgs } from '../common/connection.type.js';
 import { BoxInput, CoordinateSpace, PointInput } from '../segmentation/segmentation.input.js';
 import { PropagationDirection, SessionStatus } from './session.type.js';
 
-@InputType()
+@InputType({ description: 'Input of startSession.' })
 export class StartSessionInput {
-  @Field(() => ID, { description: 'A video (or an image) media' }) mediaId: string;
-  @Field(() => String, { nullable: true, description: 'DEFAULT_MODEL when omitted' }) model?: string | null;
+  @Field(() => ID, { description: 'A video (or an image) media item.' }) mediaId: string;
+  @Field(() => String, { nullable: true, description: 'A model name (see the models query); DEFAULT_MODEL when omitted.' }) model?: string | null;
 }
 
 @InputType({ description: 'Points and/or a box for one object on one frame.' })
 export class AddPromptInput {
-  @Field(() => ID) sessionId: string;
-  @Field(() => Int) frameIndex: number;
+  @Field(() => ID, { description: 'The session.' }) sessionId: string;
+  @Field(() => Int, { description: 'The frame, 0-based (0 for an image).' }) frameIndex: number;
   @Field(() => Int, { nullable: true, description: 'An existing object to refine; omit to create a new object' }) objectId?: number | null;
   @Field(() => String, { nullable: true, description: 'Label of a new object' })
   @Length(1, 200)
   label?: string | null;
-  @Field(() => [PointInput], { defaultValue: [] })
+  @Field(() => [PointInput], { defaultValue: [], description: 'Clicks: positive on the object, negative off it (at most MAX_POINTS_PER_OBJECT).' })
   @Extensions(listCap('points'))
   points: PointInput[];
-  @Field(() => BoxInput, { nullable: true }) box?: BoxInput | null;
-  @Field(() => CoordinateSpace, { defaultValue: CoordinateSpace.NORMALIZED }) coordinates: CoordinateSpace;
+  @Field(() => BoxInput, { nullable: true, description: 'A box around the object, [x, y, w, h].' }) box?: BoxInput | null;
+  @Field(() => CoordinateSpace, { defaultValue: CoordinateSpace.NORMALIZED, description: 'The space of points and box.' }) coordinates: CoordinateSpace;
   @Field({ defaultValue: false, description: 'Replace this object’s earlier prompts on this frame instead of adding to them' })
   clearExisting: boolean;
 }
 
 @InputType({ description: 'Clears prompts: of one object (on one frame or all), or on one frame (all objects).' })
 export class ClearPromptsInput {
-  @Field(() => ID) sessionId: string;
-  @Field(() => Int, { nullable: true }) objectId?: number | null;
-  @Field(() => Int, { nullable: true }) frameIndex?: number | null;
+  @Field(() => ID, { description: 'The session.' }) sessionId: string;
+  @Field(() => Int, { nullable: true, description: 'Only this object’s prompts; null = every object (then frameIndex is required).' }) objectId?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Only prompts on this frame; null = every frame.' }) frameIndex?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Input of removeObject.' })
 export class RemoveObjectInput {
-  @Field(() => ID) sessionId: string;
-  @Field(() => Int) objectId: number;
+  @Field(() => ID, { description: 'The session.' }) sessionId: string;
+  @Field(() => Int, { description: 'The object to remove.' }) objectId: number;
 }
 
-@InputType()
+@InputType({ description: 'A session, for resetSession, closeSession and reopenSession.' })
 export class SessionIdInput {
-  @Field(() => ID) sessionId: string;
+  @Field(() => ID, { description: 'The session.' }) sessionId: string;
 }
 
-@InputType()
+@InputType({ description: 'Input of propagate.' })
 export class PropagateInput {
-  @Field(() => ID) sessionId: string;
-  @Field(() => PropagationDirection, { defaultValue: PropagationDirection.FORWARD }) direction: PropagationDirection;
+  @Field(() => ID, { description: 'The session; it needs at least one prompt.' }) sessionId: string;
+  @Field(() => PropagationDirection, { defaultValue: PropagationDirection.FORWARD, description: 'Which way to run from the start frame.' }) direction: PropagationDirection;
   @Field(() => Int, { nullable: true, description: 'Default: the earliest prompted frame' }) startFrame?: number | null;
   @Field(() => Int, { nullable: true, description: 'At most this many frames in each direction, the start frame included' })
   @Min(1)
@@ -60,14 +60,14 @@ export class PropagateInput {
 
 @ArgsType()
 export class SessionListArgs extends PageArgs {
-  @Field(() => SessionStatus, { nullable: true }) status?: SessionStatus | null;
-  @Field(() => ID, { nullable: true }) mediaId?: string | null;
+  @Field(() => SessionStatus, { nullable: true, description: 'Only sessions with this status.' }) status?: SessionStatus | null;
+  @Field(() => ID, { nullable: true, description: 'Only sessions on this media item.' }) mediaId?: string | null;
 }
 
 @ArgsType()
 export class FrameMasksArgs {
-  @Field(() => ID) sessionId: string;
-  @Field(() => Int, { defaultValue: 0 }) fromFrame: number;
+  @Field(() => ID, { description: 'The session.' }) sessionId: string;
+  @Field(() => Int, { defaultValue: 0, description: 'The first frame, inclusive.' }) fromFrame: number;
   @Field(() => Int, { nullable: true, description: 'Inclusive; default the last frame' }) toFrame?: number | null;
   @Field(() => [Int], { nullable: true, description: 'Only these objects' })
   @Extensions(listCap('ids'))
@@ -80,8 +80,8 @@ export class FrameMasksArgs {
 
 @InputType({ description: 'A phrase on one frame: one new tracked object per instance found there.' })
 export class AddTextPromptInput {
-  @Field(() => ID) sessionId: string;
-  @Field(() => Int) frameIndex: number;
-  @Field() text: string;
-  @Field(() => Float, { defaultValue: 0.5 }) detectionThreshold: number;
+  @Field(() => ID, { description: 'The session; its model needs a grounding companion.' }) sessionId: string;
+  @Field(() => Int, { description: 'The frame, 0-based.' }) frameIndex: number;
+  @Field({ description: 'A short phrase naming what to find, e.g. "red car".' }) text: string;
+  @Field(() => Float, { defaultValue: 0.5, description: 'Minimum detection score, 0 to 1, for an instance to become an object.' }) detectionThreshold: number;
 }

@@ -18,19 +18,20 @@ import {
   SessionEvent,
   SessionPayload,
   TrackedObject,
+  SessionTracker,
 } from './session.type.js';
 
 @Resolver(() => Session)
 export class SessionResolver {
   @Authorized('read')
-  @Query(() => Session)
-  async session(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  @Query(() => Session, { description: 'One session; NOT_FOUND if it does not exist.' })
+  async session(@Arg('id', () => ID, { description: 'The session id.' }) id: string, @Ctx() ctx: Context) {
     await ctx.access.session(id);
     return ctx.services.sessions.row(id);
   }
 
   @Authorized('read')
-  @Query(() => SessionConnection)
+  @Query(() => SessionConnection, { description: 'Sessions, oldest first, filtered by status and media (only its own projects for a project-limited key).' })
   sessions(@Args() args: SessionListArgs, @Ctx() ctx: Context) {
     return ctx.services.sessions.list(args, ctx.access.projectIds);
   }
@@ -44,63 +45,63 @@ export class SessionResolver {
 
   @Authorized('write')
   @Mutation(() => SessionPayload, { description: 'Opens a tracking session on a video (or an image). At most SESSION_MAX_OPEN_PER_KEY open per key.' })
-  async startSession(@Arg('input') input: StartSessionInput, @Ctx() ctx: Context) {
+  async startSession(@Arg('input', { description: 'The media and the model.' }) input: StartSessionInput, @Ctx() ctx: Context) {
     await ctx.access.media(input.mediaId);
     return { session: await ctx.services.sessions.start(input.mediaId, input.model, sessionOwner(ctx)) };
   }
 
   @Authorized('write')
   @Mutation(() => AddPromptPayload, { description: 'Prompts a new or existing object on a frame; returns the masks of all objects there.' })
-  async addPrompt(@Arg('input') input: AddPromptInput, @Ctx() ctx: Context) {
+  async addPrompt(@Arg('input', { description: 'The frame, the object, and its points and/or box.' }) input: AddPromptInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return ctx.services.sessions.addPrompt(input);
   }
 
   @Authorized('write')
   @Mutation(() => AddTextPromptPayload, { description: 'A phrase on a frame creates one tracked object per instance found (needs a model with a grounding companion).' })
-  async addTextPrompt(@Arg('input') input: AddTextPromptInput, @Ctx() ctx: Context) {
+  async addTextPrompt(@Arg('input', { description: 'The frame and the phrase.' }) input: AddTextPromptInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return ctx.services.sessions.addTextPrompt(input);
   }
 
   @Authorized('write')
-  @Mutation(() => SessionPayload)
-  async clearPrompts(@Arg('input') input: ClearPromptsInput, @Ctx() ctx: Context) {
+  @Mutation(() => SessionPayload, { description: 'Deletes prompts and the masks stored for them; the objects stay.' })
+  async clearPrompts(@Arg('input', { description: 'Which prompts to clear.' }) input: ClearPromptsInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return { session: await ctx.services.sessions.clearPrompts(input) };
   }
 
   @Authorized('write')
-  @Mutation(() => SessionPayload)
-  async removeObject(@Arg('input') input: RemoveObjectInput, @Ctx() ctx: Context) {
+  @Mutation(() => SessionPayload, { description: 'Removes one object with its prompts and stored masks.' })
+  async removeObject(@Arg('input', { description: 'The session and the object.' }) input: RemoveObjectInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return { session: await ctx.services.sessions.removeObject(input.sessionId, input.objectId) };
   }
 
   @Authorized('write')
   @Mutation(() => SessionPayload, { description: 'Removes every object, prompt and stored mask; the session stays open.' })
-  async resetSession(@Arg('input') input: SessionIdInput, @Ctx() ctx: Context) {
+  async resetSession(@Arg('input', { description: 'The session to reset.' }) input: SessionIdInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return { session: await ctx.services.sessions.reset(input.sessionId) };
   }
 
   @Authorized('write')
   @Mutation(() => CloseSessionPayload, { description: 'Frees the session’s model state; prompts and masks stay stored.' })
-  async closeSession(@Arg('input') input: SessionIdInput, @Ctx() ctx: Context) {
+  async closeSession(@Arg('input', { description: 'The session to close.' }) input: SessionIdInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return ctx.services.sessions.close(input.sessionId);
   }
 
   @Authorized('write')
   @Mutation(() => SessionPayload, { description: 'Rebuilds a closed session from its stored prompts.' })
-  async reopenSession(@Arg('input') input: SessionIdInput, @Ctx() ctx: Context) {
+  async reopenSession(@Arg('input', { description: 'The session to reopen.' }) input: SessionIdInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return { session: await ctx.services.sessions.reopen(input.sessionId, sessionOwner(ctx)) };
   }
 
   @Authorized('write')
   @Mutation(() => PropagatePayload, { description: 'Starts propagation as a job and returns it at once.' })
-  async propagate(@Arg('input') input: PropagateInput, @Ctx() ctx: Context) {
+  async propagate(@Arg('input', { description: 'The session, direction, start frame and frame limit.' }) input: PropagateInput, @Ctx() ctx: Context) {
     await ctx.access.session(input.sessionId);
     return { job: toJob(await ctx.services.idempotency.job(ctx.principal.id, 'propagate', input, () => ctx.services.sessions.propagate(input))) };
   }
@@ -117,9 +118,9 @@ export class SessionResolver {
   })
   sessionEvents(
     @Root() event: SessionEventPayload,
-    @Arg('sessionId', () => ID) _sessionId: string,
-    @Arg('jobId', () => ID, { nullable: true }) _jobId?: string,
-    @Arg('replay', { defaultValue: false }) _replay?: boolean,
+    @Arg('sessionId', () => ID, { description: 'The session to follow.' }) _sessionId: string,
+    @Arg('jobId', () => ID, { nullable: true, description: 'Only events of this propagation job; the stream ends with it.' }) _jobId?: string,
+    @Arg('replay', { defaultValue: false, description: 'With jobId: first send the frames that job already stored.' }) _replay?: boolean,
   ): SessionEvent {
     return {
       kind: event.kind as SessionEvent['kind'],
@@ -140,7 +141,7 @@ export class SessionResolver {
     return !!ctx.services.sessions.liveState(s.id);
   }
 
-  @FieldResolver(() => String, { nullable: true })
+  @FieldResolver(() => SessionTracker, { nullable: true })
   tracker(@Root() s: SessionRow, @Ctx() ctx: Context) {
     return ctx.services.sessions.liveState(s.id)?.tracker.kind ?? null;
   }

@@ -15,7 +15,7 @@ import type { JobRunner } from '../../jobs/job-runner.js';
 import { isTerminal } from '../../jobs/job-runner.js';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid } from '../common/ids.js';
-import { afterCursor, emptyConnection, keysetOrder, toConnection } from '../common/pagination.js';
+import { cursorWhere, emptyConnection, pageOrder, pageTake, toConnection } from '../common/pagination.js';
 import type { MediaService } from '../media/media.service.js';
 import type { Media } from '../media/media.type.js';
 import { checkPhrase, detectOptions, toPixelPrompt } from '../segmentation/prompt-validation.js';
@@ -75,10 +75,10 @@ export class SessionService {
       ...(within ? { media: { projectId: { in: [...within] } } } : {}),
     };
     const [rows, total] = await Promise.all([
-      this.prisma.session.findMany({ where: { ...where, ...afterCursor(args.after) }, orderBy: keysetOrder, take: args.first + 1 }),
+      this.prisma.session.findMany({ where: { ...where, ...cursorWhere(args) }, orderBy: pageOrder(args), take: pageTake(args) }),
       this.prisma.session.count({ where }),
     ]);
-    return toConnection(rows, args.first, total, !!args.after);
+    return toConnection(rows, args, total);
   }
 
   async objects(sessionId: string) {
