@@ -1,7 +1,7 @@
 // Opens the database: PGlite in DATA_DIR by default (no server to install), PostgreSQL when
 // DATABASE_URL is set. Both run the same Prisma schema and migrations.
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -21,6 +21,8 @@ export interface Database {
   /** Names of migrations applied by this start. */
   readonly migrated: string[];
   ping(): Promise<boolean>;
+  /** Bytes free on the disk under the database, when it is local (PGlite); undefined otherwise. */
+  freeBytes(): Promise<number | undefined>;
   dispose(): Promise<void>;
 }
 
@@ -62,6 +64,10 @@ async function openPglite(dir: string, migrations: Awaited<ReturnType<typeof rea
     prisma,
     migrated,
     ping: async () => (await client.query('SELECT 1')).rows.length === 1,
+    freeBytes: async () => {
+      const fs = await statfs(dir);
+      return fs.bavail * fs.bsize;
+    },
     dispose: async () => {
       await prisma.$disconnect();
       await client.close();
@@ -100,6 +106,7 @@ async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof r
     prisma,
     migrated,
     ping: async () => (await pool.query('SELECT 1')).rowCount === 1,
+    freeBytes: async () => undefined,
     dispose: async () => {
       await prisma.$disconnect();
       await pool.end();

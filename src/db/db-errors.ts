@@ -31,9 +31,20 @@ export function databaseFailure(err: unknown): DatabaseFailure | undefined {
   return down ? 'DATABASE_UNAVAILABLE' : undefined;
 }
 
+// When this process last saw a write refused for lack of space, for /healthz: a full disk under
+// PostgreSQL cannot be seen from here otherwise (a ping still answers). A database that is down
+// needs no memory: the health check's ping sees it.
+let lastDiskFull: number | undefined;
+
+/** Whether a write was refused for lack of space within the last windowMs. */
+export function diskFullWithin(windowMs: number, now = Date.now()): boolean {
+  return lastDiskFull !== undefined && now - lastDiskFull <= windowMs;
+}
+
 /** The client-facing error for a database failure (RESOURCE_EXHAUSTED, retryable), if it is one. */
 export function databaseFailureError(err: unknown): AppError | undefined {
   const failure = databaseFailure(err);
+  if (failure === 'DISK_FULL') lastDiskFull = Date.now();
   if (failure === 'DISK_FULL') {
     return new AppError('RESOURCE_EXHAUSTED', 'The database has no disk space left; try again once space is freed', { reason: failure, retryable: true });
   }

@@ -51,9 +51,16 @@ describe('a full disk under the embedded database', () => {
       if (r.errors) break;
     }
     expect(r!.errors?.[0]?.extensions, JSON.stringify(r!.errors)).toMatchObject({ code: 'RESOURCE_EXHAUSTED', retryable: true, reason: 'DISK_FULL' });
+    // /healthz tells a probe the database cannot take writes (a ping alone still answers).
+    const during = await fetch(`${srv!.url}/healthz`);
+    expect(during.status).toBe(503);
+    expect(await during.json()).toMatchObject({ status: 'degraded', database: { ok: false, failure: 'DISK_FULL' } });
 
     await rm(filler);
     const after = await gql.raw(CreateProjectDocument, { input: { name: 'after' } });
     expect(after.errors, JSON.stringify(after.errors)).toBeUndefined();
+    const healed = await fetch(`${srv!.url}/healthz`);
+    expect(healed.status).toBe(200);
+    expect(await healed.json()).toMatchObject({ status: 'ok', database: { ok: true, failure: null } });
   });
 });

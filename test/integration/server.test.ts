@@ -23,7 +23,7 @@ describe('server', () => {
     const body = (await res.json()) as { status: string; uptimeSec: number; database: { kind: string; ok: boolean }; models: { name: string; device: string }[] };
     expect(body.status).toBe('ok');
     expect(body.uptimeSec).toBeGreaterThanOrEqual(0);
-    expect(body.database).toEqual({ kind: 'pglite', ok: true });
+    expect(body.database).toEqual({ kind: 'pglite', ok: true, failure: null });
     expect(body.models.map((m) => m.name)).toEqual(expect.arrayContaining(['demo', 'demo-sam']));
     expect(body.models.every((m) => m.device === 'cpu')).toBe(true);
     const q = await httpClient(srv.url).request(HealthDocument);

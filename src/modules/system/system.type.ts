@@ -9,8 +9,8 @@ registerEnumType(HealthStatus, {
   name: 'HealthStatus',
   description: 'The overall state of the server.',
   valuesConfig: {
-    OK: { description: 'The database answers and no model has failed.' },
-    DEGRADED: { description: 'The database does not answer or a model failed to load; what does not need them still works.' },
+    OK: { description: 'The database answers and takes writes, and no model has failed.' },
+    DEGRADED: { description: 'The database does not answer or cannot take writes (a full disk), or a model failed to load; what does not need them still works.' },
   },
 });
 
@@ -27,10 +27,24 @@ registerEnumType(DatabaseKind, {
   },
 });
 
+export enum DatabaseFailureKind {
+  DISK_FULL = 'DISK_FULL',
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
+}
+registerEnumType(DatabaseFailureKind, {
+  name: 'DatabaseFailure',
+  description: 'Why the database cannot take writes right now.',
+  valuesConfig: {
+    DISK_FULL: { description: 'The disk under the database is full (seen on the embedded database\'s disk, or by a write PostgreSQL refused within the last 30 seconds).' },
+    DATABASE_UNAVAILABLE: { description: 'The database did not answer a ping within 2 seconds.' },
+  },
+});
+
 @ObjectType({ description: 'The database as the health check saw it.' })
 export class DatabaseHealth {
   @Field(() => DatabaseKind, { description: 'PGlite (embedded) or PostgreSQL.' }) kind: `${DatabaseKind}`;
-  @Field({ description: 'Whether it answered a ping within 2 seconds.' }) ok: boolean;
+  @Field({ description: 'Whether it can take writes: it answered a ping within 2 seconds and its disk is not full.' }) ok: boolean;
+  @Field(() => DatabaseFailureKind, { nullable: true, description: 'Why it cannot take writes; null when ok.' }) failure: `${DatabaseFailureKind}` | null;
 }
 
 @ObjectType({ description: 'One model as the health check saw it.' })
