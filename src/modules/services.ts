@@ -9,6 +9,7 @@ import { BullJobQueue } from '../jobs/bullmq-job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { toJobError } from './common/client-errors.js';
 import type { ContentStore } from '../media/content-store.js';
+import type { FfmpegLocator } from '../media/ffmpeg.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import { shareRevocations } from './api-key/api-key.revocations.js';
 import { ApiKeyService } from './api-key/api-key.service.js';
@@ -39,6 +40,8 @@ export interface Parts {
   engine: Engine;
   store: ContentStore;
   pubsub: PubSub;
+  /** ffmpeg and ffprobe as boot resolved them; without it, found on first use. */
+  ffmpeg?: FfmpegLocator;
   /** REDIS_URL's connections: jobs (and events, limits) shared with the other processes. */
   redis?: RedisConnections;
   log: Logger;
@@ -47,7 +50,7 @@ export interface Parts {
 
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
-  const media = new MediaService(db.prisma, store, config.media, path.join(config.dataDir, 'frames'));
+  const media = new MediaService(db.prisma, store, config.media, path.join(config.dataDir, 'frames'), parts.ffmpeg);
   const masks = new MaskRepository(db.prisma);
   const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, config.jobs));
   const sessionRows = new SessionRepository(db.prisma, masks);

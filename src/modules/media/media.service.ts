@@ -14,7 +14,7 @@ import { videoFrameSource } from '../../media/frame-source.js';
 import path from 'node:path';
 import { collect, peek, statAndHead, videoExt } from '../../media/ingest.js';
 import { probeVideo } from '../../media/video-probe.js';
-import { resolveFfmpeg, type FfmpegBins } from '../../media/ffmpeg.js';
+import { FfmpegLocator, type FfmpegBins } from '../../media/ffmpeg.js';
 import { probeImage } from '../../media/image-probe.js';
 import { resolveAllowedPath } from '../../media/server-path.js';
 import { readFile } from 'node:fs/promises';
@@ -63,9 +63,9 @@ export class MediaService {
     private readonly limits: Config['media'],
     /** Where video frames are decoded to (one folder per scope). */
     private readonly framesDir: string,
+    /** The boot's ffmpeg (resolved and logged once); without one, resolved on first use. */
+    private readonly bins: FfmpegLocator = new FfmpegLocator({ ffmpegPath: limits.ffmpegPath, ffprobePath: limits.ffprobePath, envPath: limits.envPath }),
   ) {}
-
-  private bins?: FfmpegBins;
 
   async add(req: AddMediaRequest): Promise<{ media: Media; deduplicated: boolean }> {
     const sources = [req.base64, req.serverPath, req.bytes, req.stream].filter((s) => s !== undefined && s !== null).length;
@@ -215,8 +215,7 @@ export class MediaService {
 
   /** ffmpeg and ffprobe: FFMPEG_PATH/FFPROBE_PATH, else the PATH, else the npm-shipped binaries. */
   ffmpeg(): FfmpegBins {
-    this.bins ??= resolveFfmpeg({ ffmpegPath: this.limits.ffmpegPath, ffprobePath: this.limits.ffprobePath, envPath: this.limits.envPath });
-    return this.bins;
+    return this.bins.get();
   }
 
   async get(id: string): Promise<Media> {
