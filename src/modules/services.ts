@@ -57,7 +57,7 @@ export function createServices(parts: Parts) {
   // The registry closes idle sessions through the service (row and job too); the service is built next.
   let sessions: SessionService | undefined;
   const liveSessions = new LiveSessionRegistry(sessionRows, engine, media, config.sessions, log, (id) => sessions!.close(id, 'idle'));
-  const propagation = new PropagationService(sessionRows, masks, liveSessions, engine, media, runner, pubsub);
+  const propagation = new PropagationService(sessionRows, masks, liveSessions, engine, media, runner, pubsub, log);
   sessions = new SessionService(sessionRows, masks, liveSessions, propagation, engine, media, runner, config);
   runner.register('PROPAGATION', propagationJob(propagation));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, masks, engine, media));

@@ -1,5 +1,5 @@
-// The PROPAGATION job handler: runs PropagationService.run and says how it ended (handlers do
-// not throw).
+// The PROPAGATION job handler: runs PropagationService.run (from the frames already stored, for
+// a job taken over) and says how it ended (handlers do not throw).
 import type { JobHandler } from '../../jobs/job-handler.js';
 import { toJobError } from '../common/client-errors.js';
 import type { PropagationParams } from './propagation.plan.js';
@@ -8,7 +8,8 @@ import type { PropagationService, RunState } from './propagation.service.js';
 export function propagationJob(propagation: PropagationService): JobHandler {
   return async ({ job, signal, progress }) => {
     const params = (job as unknown as { params: PropagationParams }).params;
-    const state: RunState = { framesDone: 0 };
+    // framesDone counts the frames stored (written with them): a job taken over resumes after them.
+    const state: RunState = { framesDone: job.framesDone };
     try {
       await propagation.run(job, params, signal, progress, state);
       if (signal.aborted) return { status: 'CANCELLED', message: `cancelled after ${state.framesDone} frames` };

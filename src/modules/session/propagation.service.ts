@@ -1,6 +1,8 @@
 // Propagation of a session's prompts over its video: starting it as a job (plan and claim), the
-// loop the job runs (tracker passes in plan order), and recording each frame (store, then
-// publish). The one place that marks a live session busy with a job and frees it again.
+// loop the job runs (tracker passes in plan order; a job taken over from a process that died
+// resumes after the frames that process stored), and recording each frame (store, then publish).
+// The one place that marks a live session busy with a job and frees it again.
+import type { Logger } from 'pino';
 import { badInput } from '../../errors/app-errors.js';
 import type { Engine, FrameResult } from '../../engine/index.js';
 import type { PubSub } from '../../events/pubsub.js';
@@ -13,11 +15,11 @@ import { frameToRows, toFramePayload } from '../mask/mask.mapper.js';
 import type { MaskRepository } from '../mask/mask.repository.js';
 import type { LiveSession } from './live-session.js';
 import type { LiveSessionRegistry } from './live-session.registry.js';
-import { plannedFrameOrder, propagationPlan, type PropagationParams } from './propagation.plan.js';
+import { plannedFrameOrder, remainingPasses, type PropagationParams } from './propagation.plan.js';
 import type { PropagateInput } from './session.input.js';
 import type { SessionRepository, SessionRow } from './session.repository.js';
 
-/** What a run got through: frames stored, counted as the job's framesDone. */
+/** What a run got through: frames stored, counted as the job's framesDone (where it starts: what an earlier attempt stored). */
 export interface RunState {
   framesDone: number;
 }
@@ -31,6 +33,7 @@ export class PropagationService {
     private readonly media: MediaService,
     private readonly jobs: JobRunner,
     private readonly pubsub: PubSub,
+    private readonly log: Logger,
   ) {
     jobs.onChange((job) => this.onJobChange(job));
   }
@@ -51,17 +54,29 @@ export class PropagationService {
 
   /**
    * The job's work: every planned frame through the tracker, each stored and published before the
-   * next. Returns when done or aborted (state says how far it got); throws what the tracker throws.
+   * next. With state.framesDone > 0 (the job was taken over: that many frames of the plan are
+   * stored, framesDone is written with them) it resumes at the first frame not stored, after a
+   * short warm-up that rebuilds the tracker's memory without storing or publishing anything.
+   * Returns when done or aborted (state says how far it got); throws what the tracker throws.
    */
   async run(job: Pick<JobSnapshot, 'id' | 'sessionId'>, params: PropagationParams, signal: AbortSignal, progress: (p: JobProgress) => Promise<void>, state: RunState): Promise<void> {
     const session = await this.repo.get(job.sessionId!);
     const live = await this.registry.ensureLive(session);
     this.claim(live, job.id);
     const media = await this.media.get(session.mediaId);
-    await progress({ framesDone: state.framesDone, message: `propagating ${params.direction.toLowerCase()} from frame ${params.startFrame}` });
-    for (const pass of propagationPlan(params)) {
+    const order = plannedFrameOrder(live.totalFrames, params);
+    const resumed = state.framesDone > 0;
+    if (resumed) this.log.info({ jobId: job.id, sessionId: session.id, framesStored: state.framesDone, resumeAt: order[state.framesDone] ?? null }, 'propagation resumed after the frames already stored');
+    const direction = params.direction.toLowerCase();
+    await progress({
+      framesDone: state.framesDone,
+      message: resumed ? `resuming ${direction} at frame ${order[state.framesDone] ?? '-'} (${state.framesDone} frames stored before)` : `propagating ${direction} from frame ${params.startFrame}`,
+    });
+    for (const { pass, warmup } of remainingPasses(live.totalFrames, params, state.framesDone)) {
+      let k = 0;
       for await (const frame of live.tracker.propagate({ ...pass, signal })) {
         if (signal.aborted) return;
+        if (k++ < warmup) continue; // stored by an earlier attempt: it only rebuilds the tracker's memory
         await this.recordFrame(session.id, job.id, frame, media, state.framesDone + 1);
         live.touch();
         state.framesDone++;
