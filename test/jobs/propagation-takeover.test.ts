@@ -5,52 +5,30 @@
 // it. Subscribers on both processes, listening before the job starts, see every frame published
 // exactly once; a late subscriber with replay gets every frame once too; the stored masks follow
 // the drawn moving discs (IoU).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AddPromptDocument, CreateProjectDocument, FrameMasksDocument, JobDocument, PropagateDocument, StartSessionDocument } from '../../client/generated/graphql.js';
 import { decodeRle } from '../../src/engine/index.js';
 import { DISCS, discMask } from '../support/discs-video.js';
 import { iou } from '../support/draw.js';
 import { httpClient, wsClient } from '../support/gql.js';
-import { dropPrefix, sharedUrls, testPrefix, untilSubscribed } from '../support/redis.js';
-import { spawnServer, type ServerProcess } from '../support/server-process.js';
-import { createPostgresDatabase } from '../support/test-server.js';
+import { sharedUrls, untilSubscribed } from '../support/redis.js';
+import type { ServerProcess } from '../support/server-process.js';
+import { sharedFleet } from '../support/shared-fleet.js';
 import { fixture, followSession, uploadFile, waitFor, type SessionEventData } from '../support/tracking.js';
 
-const FRAMES = 90;
+const FRAMES = 60;
 /** Frames the survivor's subscriber sees before the process running the job is killed. */
-const BEFORE_KILL = 20;
+const BEFORE_KILL = 15;
 const MIN_IOU = 0.85;
 
 if (!sharedUrls) console.log('propagation takeover test skipped: it needs TEST_DATABASE_URL and TEST_REDIS_URL (two processes sharing PostgreSQL and Redis)');
 
 describe.skipIf(!sharedUrls)('a propagation taken over by another process', () => {
-  let dataDir: string;
-  let dropDb: () => Promise<void>;
-  let env: Record<string, string>;
-  const servers: ServerProcess[] = [];
-  const prefix = testPrefix('takeover');
+  const fleet = sharedFleet('takeover');
 
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-takeover-'));
-    const db = await createPostgresDatabase(sharedUrls!.database);
-    dropDb = db.drop;
-    env = { DATABASE_URL: db.url, REDIS_URL: sharedUrls!.redis, REDIS_PREFIX: prefix, DATA_DIR: dataDir, MODELS_DIR: inject('modelsDir'), JOB_LOCK_MS: '3000', JOB_STALLED_INTERVAL_MS: '1000' };
-  });
-  afterAll(async () => {
-    for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) await s.kill('SIGTERM');
-    await dropDb?.();
-    await dropPrefix(prefix);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  it('continues from the last stored frame: no frame lost, none stored or published twice, COMPLETED', { timeout: 300_000 }, async () => {
-    const a = await spawnServer(env);
-    servers.push(a);
-    const b = await spawnServer(env);
-    servers.push(b);
+  it('continues from the last stored frame: no frame lost, none stored or published twice, COMPLETED', { timeout: 480_000 }, async () => {
+    const a = await fleet.spawn();
+    const b = await fleet.spawn();
     const gqlA = httpClient(a.url);
     const projectId = (await gqlA.request(CreateProjectDocument, { input: { name: 'takeover' } })).createProject.project.id;
     const videoId = (await uploadFile(a.url, projectId, fixture('discs-long.mp4'))).body.data.media.id;
@@ -68,7 +46,7 @@ describe.skipIf(!sharedUrls)('a propagation taken over by another process', () =
     // The victim's subscriber ends with its socket: that end is expected, not a failure.
     for (const f of follows) f.done.catch(() => undefined);
     await Promise.race([
-      untilSubscribed(`${prefix}events:session:events:${session.id}`, 2),
+      untilSubscribed(`${fleet.prefix}events:session:events:${session.id}`, 2),
       new Promise((_, reject) => setTimeout(() => reject(new Error('the two subscriptions did not reach Redis')), 30_000)),
     ]);
 

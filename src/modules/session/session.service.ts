@@ -19,8 +19,6 @@ import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksA
 import type { SessionRepository, SessionRow } from './session.repository.js';
 import { SessionStatus } from './session.type.js';
 
-export type { SessionRow } from './session.repository.js';
-
 export class SessionService {
   constructor(
     private readonly repo: SessionRepository,
