@@ -99,9 +99,9 @@ export async function runFanoutBench(server: BenchServer, opts: FanoutOptions): 
   const { app, url } = server;
   const v = TWO_DISCS;
   const dir = await mkdtemp(path.join(tmpdir(), 'maskql-bench-fanout-'));
-  // Publication times of frames, by job and frame (SessionService.recordFrame stores, then publishes).
+  // Publication times of frames, by job and frame (PropagationService.recordFrame stores, then publishes).
   const published = new Map<string, number>();
-  const sessions = app.services.sessions;
+  const sessions = app.services.propagation;
   const recordFrame = sessions.recordFrame;
   sessions.recordFrame = async function (this: typeof sessions, ...args: Parameters<typeof recordFrame>) {
     await recordFrame.apply(this, args);

@@ -2,7 +2,7 @@
 // discs clicked on frame 0, FORWARD from frame 0, per model (so per tracking path):
 //   graphql: the propagate mutation over HTTP, followed by a graphql-ws client subscribed to
 //            sessionEvents(sessionId, jobId, replay: true), timed to the COMPLETED event;
-//   raw:     the session's own tracker (sessions.ensureLive(row).tracker.propagate) iterated
+//   raw:     the session's own tracker (liveSessions.ensureLive(row).tracker.propagate) iterated
 //            directly: no job, no database, no PubSub, no GraphQL.
 // Both variants of every model alternate round by round, each starting with the embedding cache
 // cleared (so every frame is encoded again); the frame store is decoded once, in the warm-up.
@@ -104,9 +104,9 @@ export async function runVideoBench(server: BenchServer, opts: VideoOptions): Pr
     const samples = new Map<string, { gql: number[]; raw: number[]; ort: number[]; record: number[]; gqlCpu: number[]; rawCpu: number[]; graphs: Map<string, number[]> }>(
       prepared.map((p) => [p.model, { gql: [], raw: [], ort: [], record: [], gqlCpu: [], rawCpu: [], graphs: new Map() }]),
     );
-    // Times SessionService.recordFrame (store, then publish) during the GraphQL runs.
+    // Times PropagationService.recordFrame (store, then publish) during the GraphQL runs.
     let recordMs = 0;
-    const sessions = app.services.sessions;
+    const sessions = app.services.propagation;
     const recordFrame = sessions.recordFrame;
     sessions.recordFrame = async function (this: typeof sessions, ...args: Parameters<typeof recordFrame>) {
       const t = performance.now();
@@ -154,7 +154,7 @@ export async function runVideoBench(server: BenchServer, opts: VideoOptions): Pr
     };
     const runRaw = async (p: Prepared): Promise<number> => {
       app.engine.cache.clear();
-      const live = await app.services.sessions.ensureLive(await app.services.sessions.row(p.sessionId));
+      const live = await app.services.liveSessions.ensureLive(await app.services.sessions.row(p.sessionId));
       let n = 0;
       const ort = new Map<string, number>();
       sink = ort;

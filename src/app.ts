@@ -12,6 +12,7 @@ import { createRedisPubSub } from './events/redis-pubsub.js';
 import { RedisConnections } from './redis/redis-connections.js';
 import { ContentStore } from './media/content-store.js';
 import { FrameStore } from './media/video-frames.js';
+import { describeFfmpeg, FfmpegLocator } from './media/ffmpeg.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { createSchema } from './server/schema.js';
 import { startHttpServer, type HttpServer } from './server/http-server.js';
@@ -63,7 +64,8 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     await store.sweepTemp();
     await FrameStore.sweep(path.join(config.dataDir, 'frames')).catch(() => undefined);
     const pubsub = redis ? createRedisPubSub(redis) : createMemoryPubSub();
-    const services = createServices({ config, db, engine, store, pubsub, redis, log, version: VERSION });
+    const ffmpeg = locateFfmpeg(config, log);
+    const services = createServices({ config, db, engine, store, pubsub, ffmpeg, redis, log, version: VERSION });
     disposers.push(() => services.sessions.dispose());
     disposers.push(() => services.stopRevocations());
     disposers.push(() => services.runner.dispose());
@@ -84,4 +86,21 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     await dispose();
     throw err;
   }
+}
+
+/**
+ * ffmpeg and ffprobe, resolved once at boot and named in the log (which binary, and whether from
+ * FFMPEG_PATH/FFPROBE_PATH, PATH or the npm package). None found is not fatal: images still work,
+ * and each video request answers FFMPEG_UNAVAILABLE (looking again, in case one was installed).
+ */
+function locateFfmpeg(config: Config, log: Logger): FfmpegLocator {
+  const m = config.media;
+  const locator = new FfmpegLocator({ ffmpegPath: m.ffmpegPath, ffprobePath: m.ffprobePath, envPath: m.envPath });
+  try {
+    const { fields, message } = describeFfmpeg(locator.get());
+    log.info(fields, message);
+  } catch (err) {
+    log.warn({ reason: (err as Error).message }, `ffmpeg not found: videos cannot be added or tracked until it is (${(err as Error).message})`);
+  }
+  return locator;
 }

@@ -1,65 +1,24 @@
-// The real server, in process, as the integration tests start it: PORT 0, a fresh data directory
-// (an embedded PGlite database created and migrated there), CPU inference, no logging. Clients
-// talk to it over real HTTP (fetch) and real graphql-ws (the ws package).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The benchmarks' view of the server: the shared starter and client of the tests
+// (test/support/app-server.ts, test/support/gql.ts) with the repository's models, and the few
+// operations the benchmarks repeat.
 import path from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
-import pino from 'pino';
-import WebSocket from 'ws';
-import { startApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import type { Client } from 'graphql-ws';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { startAppServer, type AppServer } from '../../test/support/app-server.js';
+import { httpClient, wsClient as sharedWsClient } from '../../test/support/gql.js';
 
 export const REPO_MODELS_DIR = path.join(PACKAGE_ROOT, 'models');
 
-export interface BenchServer {
-  app: App;
-  url: string;
-  dataDir: string;
-  startMs: number;
-  stop(): Promise<void>;
+export type BenchServer = AppServer;
+
+/** The real server in this process: a fresh data folder and embedded database, CPU, no logging. */
+export function startBenchServer(opts: { modelsDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
+  return startAppServer({ env: { MODELS_DIR: opts.modelsDir ?? REPO_MODELS_DIR, PATH: process.env.PATH ?? '', ...opts.env } });
 }
 
-export async function startBenchServer(opts: { modelsDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-bench-'));
-  const env: Record<string, string | undefined> = {
-    NODE_ENV: 'test',
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    MODELS_DIR: opts.modelsDir ?? REPO_MODELS_DIR,
-    ENGINE_DEVICE: 'cpu',
-    PATH: process.env.PATH,
-    ...opts.env,
-  };
-  const t0 = performance.now();
-  const app = await startApp(loadConfig(env), pino({ level: 'silent' }));
-  const startMs = performance.now() - t0;
-  return {
-    app,
-    url: app.url,
-    dataDir,
-    startMs,
-    stop: async () => {
-      await app.dispose();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-export class GqlError extends Error {}
-
-/** One GraphQL operation over HTTP (POST /graphql, JSON); throws on GraphQL errors. */
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-  if (body.errors?.length) throw new GqlError(body.errors.map((e) => `${e.extensions?.code}: ${e.message}`).join('; '));
-  return body.data as T;
+/** One GraphQL operation over HTTP; throws on GraphQL errors. */
+export function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  return httpClient(url).request<T>(query, variables);
 }
 
 export async function createProject(url: string, name: string): Promise<string> {
@@ -68,16 +27,13 @@ export async function createProject(url: string, name: string): Promise<string> 
 }
 
 /** POST /upload with the raw bytes; returns the media row. */
-export async function upload(url: string, projectId: string, filename: string, bytes: Buffer): Promise<{ id: string; kind: string; width: number; height: number; frameCount: number | null }> {
-  const res = await fetch(`${url}/upload?projectId=${projectId}&filename=${encodeURIComponent(filename)}`, { method: 'POST', body: bytes });
-  const body = (await res.json()) as any;
-  if (res.status !== 201) throw new Error(`upload of ${filename} failed (${res.status}): ${JSON.stringify(body)}`);
-  return body.data.media;
+export function upload(url: string, projectId: string, filename: string, bytes: Buffer) {
+  return httpClient(url).upload(projectId, filename, bytes);
 }
 
 /** A graphql-ws client that connects now and stays connected until disposed. */
 export function wsClient(url: string): Client {
-  return createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  return sharedWsClient(url, undefined, { lazy: false });
 }
 
 export const SESSION_EVENTS = `subscription($sessionId: ID!, $jobId: ID, $replay: Boolean!) {

@@ -154,6 +154,8 @@ export class JobRunner {
     const controller = new AbortController();
     this.running.set(jobId, controller);
     const started = Date.now();
+    // The rate counts this attempt's frames (a job taken over starts from what was done before).
+    const doneBefore = job.framesDone;
     let lastWrite = 0;
     const write = async (force: boolean) => {
       const now = Date.now();
@@ -169,7 +171,7 @@ export class JobRunner {
         job,
         signal: controller.signal,
         progress: async (p) => {
-          job = applyProgress(job, p, started);
+          job = applyProgress(job, p, started, doneBefore);
           this.publish(job);
           await write(false);
         },
@@ -206,11 +208,11 @@ export class JobRunner {
   }
 }
 
-function applyProgress(job: JobSnapshot, p: JobProgress, started: number): JobSnapshot {
+function applyProgress(job: JobSnapshot, p: JobProgress, started: number, doneBefore: number): JobSnapshot {
   const framesDone = p.framesDone ?? job.framesDone;
   const framesTotal = p.framesTotal ?? job.framesTotal;
   const elapsed = (Date.now() - started) / 1000;
-  const rate = elapsed > 0 && framesDone > 0 ? framesDone / elapsed : null;
+  const rate = elapsed > 0 && framesDone > doneBefore ? (framesDone - doneBefore) / elapsed : null;
   const progress = p.progress ?? (framesTotal > 0 ? Math.min(1, framesDone / framesTotal) : job.progress);
   return {
     ...job,

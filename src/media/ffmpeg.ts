@@ -108,6 +108,42 @@ export function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): FfmpegBins {
   };
 }
 
+const ORIGIN: Record<'ffmpeg' | 'ffprobe', Record<FfmpegSource, string>> = {
+  ffmpeg: { env: 'FFMPEG_PATH', path: 'PATH', npm: 'the npm package @ffmpeg-installer/ffmpeg' },
+  ffprobe: { env: 'FFPROBE_PATH', path: 'PATH', npm: 'the npm package @ffprobe-installer/ffprobe' },
+};
+
+/** Which binaries were chosen and why, as one log line says it. */
+export function describeFfmpeg(bins: FfmpegBins): { fields: Record<string, string>; message: string } {
+  const from = { ffmpeg: ORIGIN.ffmpeg[bins.sources.ffmpeg], ffprobe: ORIGIN.ffprobe[bins.sources.ffprobe] };
+  return {
+    fields: { ffmpeg: bins.ffmpeg, ffmpegFrom: from.ffmpeg, ffprobe: bins.ffprobe, ffprobeFrom: from.ffprobe },
+    message: `ffmpeg: ${bins.ffmpeg} (from ${from.ffmpeg}); ffprobe: ${bins.ffprobe} (from ${from.ffprobe})`,
+  };
+}
+
+/**
+ * The process's ffmpeg and ffprobe, resolved once: at boot (startApp calls resolve() and logs the
+ * choice), or on first use where nothing booted (tests of parts). A failed resolution is not
+ * kept: the next use tries again (a binary installed meanwhile is found).
+ */
+export class FfmpegLocator {
+  private bins?: FfmpegBins;
+
+  constructor(private readonly opts: ResolveFfmpegOptions) {}
+
+  /** The binaries; FFMPEG_UNAVAILABLE (a MediaError) when one cannot be found. */
+  get(): FfmpegBins {
+    this.bins ??= resolveFfmpeg(this.opts);
+    return this.bins;
+  }
+
+  /** Whether resolution already happened (and succeeded). */
+  get resolved(): boolean {
+    return this.bins !== undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running a tool
 // ---------------------------------------------------------------------------------------------

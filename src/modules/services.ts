@@ -1,4 +1,5 @@
 // The service graph, built once at boot from the long-lived parts.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -8,6 +9,7 @@ import { BullJobQueue } from '../jobs/bullmq-job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { toJobError } from './common/client-errors.js';
 import type { ContentStore } from '../media/content-store.js';
+import type { FfmpegLocator } from '../media/ffmpeg.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import { shareRevocations } from './api-key/api-key.revocations.js';
 import { ApiKeyService } from './api-key/api-key.service.js';
@@ -23,6 +25,10 @@ import { batchSegmentationJob } from './segmentation/batch-segmentation.job.js';
 import { propagationJob } from './session/propagation.job.js';
 import { sessionEventStream } from './session/session-events.js';
 import { SessionService } from './session/session.service.js';
+import { SessionRepository } from './session/session.repository.js';
+import { LiveSessionRegistry } from './session/live-session.registry.js';
+import { PropagationService } from './session/propagation.service.js';
+import { MaskRepository } from './mask/mask.repository.js';
 import { SystemService } from './system/system.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { createWebhooks } from './webhook/webhook.module.js';
@@ -34,6 +40,8 @@ export interface Parts {
   engine: Engine;
   store: ContentStore;
   pubsub: PubSub;
+  /** ffmpeg and ffprobe as boot resolved them; without it, found on first use. */
+  ffmpeg?: FfmpegLocator;
   /** REDIS_URL's connections: jobs (and events, limits) shared with the other processes. */
   redis?: RedisConnections;
   log: Logger;
@@ -42,11 +50,17 @@ export interface Parts {
 
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
-  const media = new MediaService(db.prisma, store, config.media);
+  const media = new MediaService(db.prisma, store, config.media, path.join(config.dataDir, 'frames'), parts.ffmpeg);
+  const masks = new MaskRepository(db.prisma);
   const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, config.jobs));
-  const sessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
-  runner.register('PROPAGATION', propagationJob(sessions));
-  runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
+  const sessionRows = new SessionRepository(db.prisma, masks);
+  // The registry closes idle sessions through the service (row and job too); the service is built next.
+  let sessions: SessionService | undefined;
+  const liveSessions = new LiveSessionRegistry(sessionRows, engine, media, config.sessions, log, (id) => sessions!.close(id, 'idle'));
+  const propagation = new PropagationService(sessionRows, masks, liveSessions, engine, media, runner, pubsub, log);
+  sessions = new SessionService(sessionRows, masks, liveSessions, propagation, engine, media, runner, config);
+  runner.register('PROPAGATION', propagationJob(propagation));
+  runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, masks, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
   const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
   const { webhooks, webhookDispatcher } = createWebhooks({ config, prisma: db.prisma, runner, log });
@@ -70,9 +84,11 @@ export function createServices(parts: Parts) {
     media,
     runner,
     sessions,
+    liveSessions,
+    propagation,
     jobs,
     projects: new ProjectService(db.prisma, media),
-    segmentation: new SegmentationService(db.prisma, engine, media, config),
+    segmentation: new SegmentationService(masks, engine, media, config),
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
     nodes: new NodeService(db.prisma),
@@ -81,9 +97,9 @@ export function createServices(parts: Parts) {
     stopRevocations,
     /** The stream of the sessionEvents subscription (checks the session exists first). */
     sessionEvents: async (sessionId: string, jobId: string | null, replay: boolean) => {
-      const session = await sessions.row(sessionId);
+      const session = await sessions!.row(sessionId);
       if (jobId) await jobs.get(jobId);
-      return sessionEventStream(db.prisma, pubsub, session.id, jobId, replay, await sessions.totalFrames(session));
+      return sessionEventStream(db.prisma, masks, pubsub, session.id, jobId, replay, await sessions!.totalFrames(session));
     },
   };
 }

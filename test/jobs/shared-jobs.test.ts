@@ -3,43 +3,21 @@
 // A's running job INTERRUPTED, as a lone process would); A is killed (SIGKILL) mid-job, and B
 // takes the job over (BullMQ's stalled check), completes it, and stores every image's masks
 // (checked against the drawn shapes). A subscriber on B follows the job from A's progress to B's end.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AddMediaDocument, CreateProjectDocument, JobDocument, JobProgressDocument, MediaMasksDocument, StartBatchSegmentationDocument, type JobProgressSubscription } from '../../client/generated/graphql.js';
 import { decodeRle } from '../../src/engine/masks/coco-rle.js';
 import { drawPicture, iou, toPng, type Picture } from '../support/draw.js';
 import { httpClient, wsClient } from '../support/gql.js';
-import { dropPrefix, sharedUrls, testPrefix } from '../support/redis.js';
-import { spawnServer, type ServerProcess } from '../support/server-process.js';
-import { createPostgresDatabase } from '../support/test-server.js';
+import { sharedUrls } from '../support/redis.js';
+import type { ServerProcess } from '../support/server-process.js';
+import { sharedFleet } from '../support/shared-fleet.js';
 
 describe.skipIf(!sharedUrls)('jobs shared through BullMQ by two processes', () => {
-  let dataDir: string;
-  let dropDb: () => Promise<void>;
-  let env: Record<string, string>;
-  const servers: ServerProcess[] = [];
-  const prefix = testPrefix('jobs');
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-shared-'));
-    const db = await createPostgresDatabase(sharedUrls!.database);
-    dropDb = db.drop;
-    // One data folder for both: media stored through one process are read by the other.
-    env = { DATABASE_URL: db.url, REDIS_URL: sharedUrls!.redis, REDIS_PREFIX: prefix, DATA_DIR: dataDir, MODELS_DIR: inject('modelsDir'), JOB_LOCK_MS: '3000', JOB_STALLED_INTERVAL_MS: '1000' };
-  });
-  afterAll(async () => {
-    for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) await s.kill('SIGTERM');
-    await dropDb?.();
-    await dropPrefix(prefix);
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const fleet = sharedFleet('jobs');
 
   it('a job started through one process survives the SIGKILL of the process running it', { timeout: 240_000 }, async () => {
-    const a = await spawnServer(env);
-    servers.push(a);
+    const a = await fleet.spawn();
     const gqlA = httpClient(a.url);
     const projectId = (await gqlA.request(CreateProjectDocument, { input: { name: 'shared' } })).createProject.project.id;
     const pics: Picture[] = [];
@@ -55,8 +33,7 @@ describe.skipIf(!sharedUrls)('jobs shared through BullMQ by two processes', () =
     const job = (await gqlA.request(StartBatchSegmentationDocument, { input: { projectId, pointsPerSide: 32 } })).startBatchSegmentation.job;
     const started = (s: ServerProcess, attempt: number) => s.output().includes(`"jobId":"${job.id}","kind":"BATCH_SEGMENTATION","attempt":${attempt}`);
     while (!started(a, 1)) await new Promise((r) => setTimeout(r, 10));
-    const b = await spawnServer(env);
-    servers.push(b);
+    const b = await fleet.spawn();
     const [victim, survivor] = [a, b];
     const gql = httpClient(survivor.url);
 

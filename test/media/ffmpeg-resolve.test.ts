@@ -1,10 +1,11 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MediaError } from '../../src/media/media-error.js';
-import { ffmpegCapabilities, passthroughArgs, resolveFfmpeg, runTool } from '../../src/media/ffmpeg.js';
+import { describeFfmpeg, FfmpegLocator, ffmpegCapabilities, passthroughArgs, resolveFfmpeg, runTool } from '../../src/media/ffmpeg.js';
+import { spawnServer } from '../support/server-process.js';
 
 const require = createRequire(import.meta.url);
 const npmFfmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
@@ -64,6 +65,48 @@ describe('resolveFfmpeg', () => {
     for (const envPath of ['', undefined, decoyDir]) {
       const bins = resolveFfmpeg({ envPath });
       expect(bins).toMatchObject({ ffmpeg: npmFfmpeg, ffprobe: npmFfprobe, source: 'npm' });
+    }
+  });
+});
+
+describe('FfmpegLocator and the boot line', () => {
+  it('resolves once, on first use; a failed resolution is tried again, not kept', async () => {
+    const locator = new FfmpegLocator({ envPath: binDir });
+    expect(locator.resolved).toBe(false);
+    const bins = locator.get();
+    expect(bins.ffmpeg).toBe(path.join(binDir, 'ffmpeg'));
+    expect(locator.get()).toBe(bins);
+    expect(locator.resolved).toBe(true);
+
+    const late = path.join(base, 'late-ffmpeg');
+    const missing = new FfmpegLocator({ ffmpegPath: late, envPath: binDir });
+    expect(() => missing.get()).toThrow(MediaError);
+    expect(missing.resolved).toBe(false);
+    await symlink(npmFfmpeg, late);
+    expect(missing.get().ffmpeg).toBe(late);
+  });
+
+  it('names where each binary came from: FFMPEG_PATH, PATH or the npm package', () => {
+    expect(describeFfmpeg(resolveFfmpeg({ ffmpegPath: path.join(base, 'my-ffmpeg'), envPath: binDir })).message).toBe(
+      `ffmpeg: ${path.join(base, 'my-ffmpeg')} (from FFMPEG_PATH); ffprobe: ${path.join(binDir, 'ffprobe')} (from PATH)`,
+    );
+    const npm = describeFfmpeg(resolveFfmpeg({ envPath: '' }));
+    expect(npm.message).toBe(`ffmpeg: ${npmFfmpeg} (from the npm package @ffmpeg-installer/ffmpeg); ffprobe: ${npmFfprobe} (from the npm package @ffprobe-installer/ffprobe)`);
+    expect(npm.fields).toEqual({ ffmpeg: npmFfmpeg, ffmpegFrom: 'the npm package @ffmpeg-installer/ffmpeg', ffprobe: npmFfprobe, ffprobeFrom: 'the npm package @ffprobe-installer/ffprobe' });
+  });
+
+  it('the server resolves ffmpeg at boot and logs its choice once, before it is ready', async () => {
+    const dataDir = path.join(base, 'boot-data');
+    await cp(inject('pgliteTemplate'), path.join(dataDir, 'db'), { recursive: true });
+    const srv = await spawnServer({ DATA_DIR: dataDir, MODELS_DIR: inject('modelsDir'), FFMPEG_PATH: path.join(base, 'my-ffmpeg'), PATH: binDir });
+    try {
+      const lines = srv.output().split('\n');
+      const chosen = lines.filter((l) => l.includes('"ffmpegFrom"'));
+      expect(chosen).toHaveLength(1);
+      expect(JSON.parse(chosen[0])).toMatchObject({ ffmpeg: path.join(base, 'my-ffmpeg'), ffmpegFrom: 'FFMPEG_PATH', ffprobe: path.join(binDir, 'ffprobe'), ffprobeFrom: 'PATH' });
+      expect(lines.findIndex((l) => l.includes('"ffmpegFrom"'))).toBeLessThan(lines.findIndex((l) => l.includes('maskql ready')));
+    } finally {
+      await srv.kill('SIGTERM');
     }
   });
 });

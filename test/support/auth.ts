@@ -1,7 +1,6 @@
 // Running one GraphQL operation as a given caller over HTTP or graphql-ws, and reading the outcome
 // the same way for both: the data, or the first error's code (UNAUTHENTICATED for a refused socket).
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { httpClient, wsClient } from './gql.js';
 
 export type Transport = 'http' | 'ws';
 
@@ -18,17 +17,10 @@ export const bearer = (secret: string | null): Record<string, string> => (secret
 
 export async function runAs(transport: Transport, baseUrl: string, secret: string | null, op: { query: string; variables?: Record<string, unknown> }): Promise<Outcome> {
   if (transport === 'http') {
-    const res = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(secret) }, body: JSON.stringify(op) });
-    const body = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
-    return { result: body.errors?.length ? String(body.errors[0]!.extensions?.code) : 'ok', status: res.status, data: body.data, text: JSON.stringify(body) };
+    const { status, body } = await httpClient(baseUrl, bearer(secret)).exchange(op.query, op.variables);
+    return { result: body.errors?.length ? String(body.errors[0]!.extensions?.code) : 'ok', status, data: body.data, text: JSON.stringify(body) };
   }
-  const client = createClient({
-    url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: secret ? { authorization: `Bearer ${secret}` } : {},
-    retryAttempts: 0,
-    lazy: true,
-  });
+  const client = wsClient(baseUrl, secret ? { authorization: `Bearer ${secret}` } : {});
   try {
     const results: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }[] = [];
     const failure = await new Promise<unknown>((resolve) =>

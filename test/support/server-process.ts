@@ -1,5 +1,8 @@
-// The real server as a child process (dist/src/main.js), for tests that kill it.
+// The one starter of the real server as a child process (dist/src/main.js), for tests that kill
+// it and for the load run (bench/ imports it too, so it imports nothing of vitest).
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
 export interface ServerProcess {
   url: string;
@@ -10,17 +13,29 @@ export interface ServerProcess {
 
 /** dist/src/main.js on an ephemeral port, CPU, PGlite unless env says otherwise. */
 function spawnMain(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['dist/src/main.js'], {
+  return spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'src', 'main.js')], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ENGINE_DEVICE: 'cpu', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+export interface SpawnOptions {
+  /** Keep only the last this many characters of output (a long run's server logs a lot). */
+  keepChars?: number;
+  /** Each line logged at warning level or above, as it comes. */
+  onWarning?: (line: string) => void;
+}
+
+export async function spawnServer(env: Record<string, string>, opts: SpawnOptions = {}): Promise<ServerProcess> {
   const child = spawnMain(env);
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const take = (d: Buffer) => {
+    out += d;
+    if (opts.keepChars && out.length > opts.keepChars) out = out.slice(-opts.keepChars);
+    if (opts.onWarning) for (const line of String(d).split('\n')) if (/"level":(40|50|60)/.test(line)) opts.onWarning(line);
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);

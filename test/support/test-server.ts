@@ -1,13 +1,10 @@
 // Starts the real server (HTTP + graphql-ws) on an ephemeral port with a fresh database: a copy
 // of the migrated PGlite template, or a new PostgreSQL database when TEST_DATABASE_URL is set.
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import pino from 'pino';
 import { inject } from 'vitest';
-import { startApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { startAppServer, type AppServer } from './app-server.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -16,47 +13,26 @@ export function databaseKinds(): DatabaseKind[] {
   return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 }
 
-export interface TestServer {
-  app: App;
-  url: string;
-  dataDir: string;
-  env: Record<string, string>;
-  stop(): Promise<void>;
-}
+export type TestServer = AppServer;
 
-/** `dataDir`: serve an existing data folder (its embedded database as it is; kept at stop). */
-export async function startTestServer(opts: { db?: DatabaseKind; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestServer> {
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'maskql-srv-')));
-  let dropDb: (() => Promise<void>) | undefined;
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATA_DIR: dataDir,
-    MODELS_DIR: inject('modelsDir'),
-    ENGINE_DEVICE: 'cpu',
-    ...opts.env,
-  };
-  if ((opts.db ?? 'pglite') === 'postgres') {
-    const { url, drop } = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
-    env.DATABASE_URL = url;
-    dropDb = drop;
-  } else if (!opts.dataDir) {
-    await cp(inject('pgliteTemplate'), path.join(dataDir, 'db'), { recursive: true });
-  }
-  const config = loadConfig(env);
-  const app = await startApp(config, pino({ level: env.LOG_LEVEL }));
-  return {
-    app,
-    url: app.url,
-    dataDir,
-    env,
-    stop: async () => {
-      await app.dispose();
-      await dropDb?.();
-      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+/**
+ * The real server with the suite's models and a fresh database: a copy of the migrated PGlite
+ * template, or a new PostgreSQL database (dropped at stop) for db 'postgres'. `dataDir`: serve an
+ * existing data folder (its embedded database as it is; kept at stop).
+ */
+export function startTestServer(opts: { db?: DatabaseKind; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestServer> {
+  return startAppServer({
+    env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', MODELS_DIR: inject('modelsDir'), ...opts.env },
+    dataDir: opts.dataDir,
+    prepare: async (dataDir, env) => {
+      if ((opts.db ?? 'pglite') === 'postgres') {
+        const { url, drop } = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
+        env.DATABASE_URL = url;
+        return drop;
+      }
+      if (!opts.dataDir) await cp(inject('pgliteTemplate'), path.join(dataDir, 'db'), { recursive: true });
     },
-  };
+  });
 }
 
 /** A fresh, empty database on the PostgreSQL server of `adminUrl`, dropped by drop(). */

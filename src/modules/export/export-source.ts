@@ -1,7 +1,7 @@
 // What an export reads: the masks of a session (per frame), or the stored masks of images, with
 // categories named after object labels (a text prompt's phrase is its objects' label).
 import type { Prisma } from '../../db/database.js';
-import type { StoredMaskRow } from '../segmentation/mask.mapper.js';
+import type { StoredMaskRow } from '../mask/mask.mapper.js';
 import type { Media } from '../media/media.type.js';
 
 export interface Category {

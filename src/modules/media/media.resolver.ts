@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../common/context.js';
 import { Project } from '../project/project.type.js';
-import { Mask } from '../segmentation/segmentation.type.js';
+import { Mask } from '../mask/mask.type.js';
 import { AddMediaInput, DeleteMediaInput, MediaListArgs } from './media.input.js';
 import { thumbnailUrl } from './media.view.js';
 import { AddMediaPayload, DeleteMediaPayload, Media, MediaConnection } from './media.type.js';

@@ -9,10 +9,12 @@ import type { FrameSource, ImageSource } from '../../engine/index.js';
 import type { ContentStore, PutResult } from '../../media/content-store.js';
 import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
 import { decodeFirstFrame } from '../../media/video-still.js';
-import { FrameStore } from '../../media/video-frames.js';
+import type { FrameStore } from '../../media/video-frames.js';
+import { videoFrameSource } from '../../media/frame-source.js';
+import path from 'node:path';
 import { collect, peek, statAndHead, videoExt } from '../../media/ingest.js';
 import { probeVideo } from '../../media/video-probe.js';
-import { resolveFfmpeg, type FfmpegBins } from '../../media/ffmpeg.js';
+import { FfmpegLocator, type FfmpegBins } from '../../media/ffmpeg.js';
 import { probeImage } from '../../media/image-probe.js';
 import { resolveAllowedPath } from '../../media/server-path.js';
 import { readFile } from 'node:fs/promises';
@@ -59,9 +61,11 @@ export class MediaService {
     private readonly prisma: Prisma,
     private readonly store: ContentStore,
     private readonly limits: Config['media'],
+    /** Where video frames are decoded to (one folder per scope). */
+    private readonly framesDir: string,
+    /** The boot's ffmpeg (resolved and logged once); without one, resolved on first use. */
+    private readonly bins: FfmpegLocator = new FfmpegLocator({ ffmpegPath: limits.ffmpegPath, ffprobePath: limits.ffprobePath, envPath: limits.envPath }),
   ) {}
-
-  private bins?: FfmpegBins;
 
   async add(req: AddMediaRequest): Promise<{ media: Media; deduplicated: boolean }> {
     const sources = [req.base64, req.serverPath, req.bytes, req.stream].filter((s) => s !== undefined && s !== null).length;
@@ -211,8 +215,7 @@ export class MediaService {
 
   /** ffmpeg and ffprobe: FFMPEG_PATH/FFPROBE_PATH, else the PATH, else the npm-shipped binaries. */
   ffmpeg(): FfmpegBins {
-    this.bins ??= resolveFfmpeg({ ffmpegPath: this.limits.ffmpegPath, ffprobePath: this.limits.ffprobePath, envPath: this.limits.envPath });
-    return this.bins;
+    return this.bins.get();
   }
 
   async get(id: string): Promise<Media> {
@@ -284,42 +287,15 @@ export class MediaService {
 
   /**
    * The frames of a media as the engine reads them: an image is one frame; a video's frames are
-   * decoded once into a store under dir (scaled to at most FRAME_STORE_MAX_SIDE) as they are asked for.
+   * decoded into a store of their own under the frames folder, named by `scope` (a session id).
    */
-  frameSource(media: Media, dir: string): { source: FrameSource; store: FrameStore | null } {
+  frameSource(media: Media, scope: string): { source: FrameSource; store: FrameStore | null } {
     if (media.kind === MediaKind.IMAGE) {
       const image = this.imageSource(media);
       return { source: { width: media.width, height: media.height, frameCount: 1, frame: () => image }, store: null };
     }
-    const scale = Math.min(1, FRAME_STORE_MAX_SIDE / Math.max(media.width, media.height));
-    const sw = Math.max(2, Math.round(media.width * scale));
-    const sh = Math.max(2, Math.round(media.height * scale));
-    const store = new FrameStore({
-      dir,
-      videoPath: this.filePath(media),
-      width: sw,
-      height: sh,
-      frameCount: media.frameCount ?? 1,
-      bins: this.ffmpeg(),
-    });
-    const key = `sha256:${media.sha256}:${sw}x${sh}`;
-    return {
-      store,
-      source: {
-        width: media.width,
-        height: media.height,
-        frameCount: media.frameCount ?? 1,
-        frame: (i) => ({
-          key: `${key}:f${i}`,
-          width: media.width,
-          height: media.height,
-          pixels: async () => {
-            const f = await store.getFrame(i);
-            return { kind: 'raw', data: f.data, width: f.width, height: f.height, channels: 3 };
-          },
-        }),
-      },
-    };
+    const video = { path: this.filePath(media), sha256: media.sha256, width: media.width, height: media.height, frameCount: media.frameCount ?? 1 };
+    return videoFrameSource(video, path.join(this.framesDir, scope), this.ffmpeg());
   }
 
   /** The engine's view of an image sent inline as base64 (checked like an upload, never stored). */
@@ -345,9 +321,6 @@ export class MediaService {
     };
   }
 }
-
-/** Video frames are stored at most this large on a side: enough for the models' inputs. */
-const FRAME_STORE_MAX_SIDE = 1024;
 
 /** Enough of a file's start to tell its container (MPEG-TS needs its second sync byte at 188). */
 const SNIFF_BYTES = 192;

@@ -1,10 +1,10 @@
 // The BATCH_SEGMENTATION job: segment everything on every image of a project, storing each
 // image's masks (replacing earlier ones) as it goes; returns how it ended (handlers do not throw).
-import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../../db/database.js';
 import { PRIORITY_BACKGROUND, type Engine, type EverythingOptions } from '../../engine/index.js';
 import type { JobHandler } from '../../jobs/job-handler.js';
 import { toJobError } from '../common/client-errors.js';
+import type { MaskRepository } from '../mask/mask.repository.js';
 import type { MediaService } from '../media/media.service.js';
 import { MediaKind, type Media } from '../media/media.type.js';
 
@@ -14,7 +14,7 @@ export interface BatchSegmentationParams {
   options: EverythingOptions;
 }
 
-export function batchSegmentationJob(prisma: Prisma, engine: Engine, media: MediaService): JobHandler {
+export function batchSegmentationJob(prisma: Prisma, maskRepo: MaskRepository, engine: Engine, media: MediaService): JobHandler {
   return async ({ job, signal, progress }) => {
     const params = (job as unknown as { params: BatchSegmentationParams }).params;
     const images = (await prisma.media.findMany({ where: { projectId: params.projectId, kind: MediaKind.IMAGE }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })) as Media[];
@@ -25,26 +25,7 @@ export function batchSegmentationJob(prisma: Prisma, engine: Engine, media: Medi
       const m = images[i];
       try {
         const r = await engine.segmentEverything({ model: params.model, image: media.imageSource(m), options: params.options, polygons: false, priority: PRIORITY_BACKGROUND });
-        await prisma.$transaction([
-          prisma.mediaMask.deleteMany({ where: { mediaId: m.id } }),
-          prisma.mediaMask.createMany({
-            data: r.masks.map((k, index) => ({
-              id: randomUUID(),
-              mediaId: m.id,
-              jobId: job.id,
-              index,
-              height: k.rle.size[0],
-              width: k.rle.size[1],
-              counts: k.rle.counts,
-              bboxX: k.bbox[0],
-              bboxY: k.bbox[1],
-              bboxW: k.bbox[2],
-              bboxH: k.bbox[3],
-              area: k.area,
-              score: k.score,
-            })),
-          }),
-        ]);
+        await maskRepo.replaceMediaMasks(m.id, job.id, r.masks);
         masks += r.masks.length;
       } catch (err) {
         if (signal.aborted) return { status: 'CANCELLED' };

@@ -1,23 +1,20 @@
 // Image segmentation: resolves the image and the model, validates prompts, runs the engine.
 import type { Config } from '../../config.js';
 import { badInput } from '../../errors/app-errors.js';
-import { type Engine, type ImageSource, type SegmentedMask, type SegmentedObject as EngineObject, EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/index.js';
+import { type Engine, type ImageSource, type SegmentedObject as EngineObject, EVERYTHING_DEFAULTS, type EverythingOptions } from '../../engine/index.js';
 import type { MediaService } from '../media/media.service.js';
 import { detectOptions, toPixelPrompts } from './prompt-validation.js';
 import { checkPhrase } from './prompt-validation.js';
-import { rowToMask } from './mask.mapper.js';
+import { rowToMask, toMask } from '../mask/mask.mapper.js';
+import type { MaskRepository } from '../mask/mask.repository.js';
+import type { Mask } from '../mask/mask.type.js';
 import type { SegmentEverythingInput, SegmentImageInput, SegmentPhrasesInput, StartBatchSegmentationInput } from './segmentation.input.js';
-import type { Prisma } from '../../db/database.js';
 import type { JobSnapshot } from '../../events/topics.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import type { BatchSegmentationParams } from './batch-segmentation.job.js';
-import type { Mask, SegmentedObject, SegmentEverythingPayload, SegmentImagePayload, SegmentPhrasesPayload } from './segmentation.type.js';
+import type { SegmentedObject, SegmentEverythingPayload, SegmentImagePayload, SegmentPhrasesPayload } from './segmentation.type.js';
 
 export const MAX_POINTS_PER_SIDE = 64;
-
-export function toMask(m: SegmentedMask): Mask {
-  return { rle: m.rle, bbox: m.bbox, area: m.area, score: m.score, polygons: m.polygons ?? null };
-}
 
 function toObject(o: EngineObject, label: string | null): SegmentedObject {
   const masks = o.masks.map(toMask).sort((a, b) => b.score - a.score);
@@ -40,7 +37,7 @@ export function everythingOptions(input: { [K in 'pointsPerSide' | 'predIouThres
 
 export class SegmentationService {
   constructor(
-    private readonly prisma: Prisma,
+    private readonly masks: MaskRepository,
     private readonly engine: Engine,
     private readonly media: MediaService,
     private readonly config: Pick<Config, 'limits' | 'media' | 'models'>,
@@ -111,8 +108,7 @@ export class SegmentationService {
 
   /** Masks stored for a media by batch segmentation, in their order. */
   async storedMasks(mediaId: string): Promise<Mask[]> {
-    const rows = await this.prisma.mediaMask.findMany({ where: { mediaId }, orderBy: { index: 'asc' } });
-    return rows.map(rowToMask);
+    return (await this.masks.mediaMasks(mediaId)).map(rowToMask);
   }
 
   private modelName(model?: string | null): string {

@@ -1,20 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-
-@ObjectType({ description: 'COCO run-length encoding, compatible with pycocotools (column-major, compressed counts).' })
-export class CocoRle {
-  @Field(() => [Int], { description: '[height, width]' }) size: number[];
-  @Field({ description: 'The run lengths in COCO’s compressed string form (runs start with background).' }) counts: string;
-}
-
-@ObjectType({ description: 'One binary mask at the image’s full resolution, with its box, area and score.' })
-export class Mask {
-  @Field(() => CocoRle, { description: 'The mask as COCO RLE.' }) rle: CocoRle;
-  @Field(() => [Float], { description: '[x, y, w, h] in pixels' }) bbox: number[];
-  @Field(() => Int, { description: 'Pixels in the mask' }) area: number;
-  @Field(() => Float, { description: 'The model’s predicted IoU for this mask' }) score: number;
-  @Field(() => [[Float]], { nullable: true, description: 'Outer contours as flat [x1, y1, x2, y2, ...] lists, when asked' })
-  polygons?: number[][] | null;
-}
+import { Mask } from '../mask/mask.type.js';
 
 @ObjectType({ description: 'One object found on an image: its best mask and, with multimask, the others.' })
 export class SegmentedObject {

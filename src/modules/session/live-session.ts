@@ -1,9 +1,11 @@
 // A session's in-memory state: its tracker and its video's frame store. Disposable.
 import type { FrameSource, Tracker } from '../../engine/index.js';
+import { badInput } from '../../errors/app-errors.js';
 import type { FrameStore } from '../../media/video-frames.js';
 
 export class LiveSession {
   lastActivity = Date.now();
+  /** The propagation running on it: written only by PropagationService (claim and release). */
   activeJobId: string | null = null;
   /** Serialises prompt edits on this session. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -24,6 +26,13 @@ export class LiveSession {
 
   touch(): void {
     this.lastActivity = Date.now();
+  }
+
+  /** BAD_USER_INPUT naming `field` unless frameIndex is a frame of the video. */
+  checkFrame(frameIndex: number, field: string): void {
+    if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= this.totalFrames) {
+      throw badInput(`${field} ${frameIndex} is outside the video (0..${this.totalFrames - 1})`, { field });
+    }
   }
 
   exclusive<T>(fn: () => Promise<T>): Promise<T> {

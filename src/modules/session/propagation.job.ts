@@ -1,33 +1,21 @@
-// The PROPAGATION job: runs the session's tracker over the planned frames, storing and
-// publishing each frame; returns how it ended (handlers do not throw).
+// The PROPAGATION job handler: runs PropagationService.run (from the frames already stored, for
+// a job taken over) and says how it ended (handlers do not throw).
 import type { JobHandler } from '../../jobs/job-handler.js';
 import { toJobError } from '../common/client-errors.js';
-import { propagationPlan, type PropagationParams, type SessionService } from './session.service.js';
+import type { PropagationParams } from './propagation.plan.js';
+import type { PropagationService, RunState } from './propagation.service.js';
 
-export function propagationJob(sessions: SessionService): JobHandler {
+export function propagationJob(propagation: PropagationService): JobHandler {
   return async ({ job, signal, progress }) => {
     const params = (job as unknown as { params: PropagationParams }).params;
-    let done = 0;
+    // framesDone counts the frames stored (written with them): a job taken over resumes after them.
+    const state: RunState = { framesDone: job.framesDone };
     try {
-      const session = await sessions.row(job.sessionId!);
-      const live = await sessions.ensureLive(session);
-      live.activeJobId = job.id;
-      const media = await sessions.mediaOf(session);
-      await progress({ framesDone: 0, message: `propagating ${params.direction.toLowerCase()} from frame ${params.startFrame}` });
-      for (const pass of propagationPlan(params)) {
-        for await (const frame of live.tracker.propagate({ ...pass, signal })) {
-          if (signal.aborted) break;
-          await sessions.recordFrame(session.id, job.id, frame, media, done + 1);
-          live.touch();
-          done++;
-          await progress({ framesDone: done, message: `frame ${frame.frameIndex}` });
-        }
-        if (signal.aborted) break;
-      }
-      if (signal.aborted) return { status: 'CANCELLED', message: `cancelled after ${done} frames` };
-      return { status: 'COMPLETED', result: { frames: done }, message: `${done} frames propagated` };
+      await propagation.run(job, params, signal, progress, state);
+      if (signal.aborted) return { status: 'CANCELLED', message: `cancelled after ${state.framesDone} frames` };
+      return { status: 'COMPLETED', result: { frames: state.framesDone }, message: `${state.framesDone} frames propagated` };
     } catch (err) {
-      if (signal.aborted) return { status: 'CANCELLED', message: `cancelled after ${done} frames` };
+      if (signal.aborted) return { status: 'CANCELLED', message: `cancelled after ${state.framesDone} frames` };
       const error = toJobError(err);
       return { status: 'FAILED', error: error.code === 'INFERENCE_FAILED' ? { ...error, hint: 'The session stays usable; propagate again.' } : error };
     }

@@ -8,11 +8,13 @@ import { listenThenRead } from '../../events/listen-then-read.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { JobSnapshot, SessionEvent } from '../../events/topics.js';
 import { isTerminal } from '../../jobs/job-runner.js';
-import type { FrameMaskRow } from './mask-rows.js';
-import { plannedFrameOrder, type PropagationParams } from './session.service.js';
+import { rowsToPayloads } from '../mask/mask.mapper.js';
+import type { MaskRepository } from '../mask/mask.repository.js';
+import { plannedFrameOrder, type PropagationParams } from './propagation.plan.js';
 
 export function sessionEventStream(
   prisma: Prisma,
+  masks: MaskRepository,
   pubsub: PubSub,
   sessionId: string,
   jobId: string | null,
@@ -25,14 +27,12 @@ export function sessionEventStream(
     async (push) => {
       const job = jobId ? ((await prisma.job.findUnique({ where: { id: jobId } })) as (JobSnapshot & { params: unknown }) | null) : null;
       if (jobId && replay) {
-        const rows = (await prisma.frameMask.findMany({ where: { sessionId, jobId } })) as FrameMaskRow[];
+        const frames = rowsToPayloads(await masks.ofJob(sessionId, jobId));
         const order = new Map((job ? plannedFrameOrder(totalFrames, job.params as PropagationParams) : []).map((f, k) => [f, k]));
-        const frames = new Map<number, FrameMaskRow[]>();
-        for (const r of rows) frames.set(r.frameIndex, [...(frames.get(r.frameIndex) ?? []), r]);
         const sorted = [...frames.keys()].sort((a, b) => (order.get(a) ?? a) - (order.get(b) ?? b));
         for (const f of sorted) {
           sent.add(f);
-          await push({ kind: 'FRAME', sessionId, jobId, frame: { frameIndex: f, objects: frames.get(f)!.sort((a, b) => a.objectId - b.objectId).map(toObject) } });
+          await push({ kind: 'FRAME', sessionId, jobId, frame: frames.get(f)! });
         }
       }
       // A job that already ended sends its terminal event and the stream completes (with or
@@ -56,12 +56,3 @@ export function sessionEventStream(
   );
 }
 
-function toObject(r: FrameMaskRow) {
-  return {
-    objectId: r.objectId,
-    mask:
-      r.area > 0
-        ? { rle: { size: [r.height, r.width] as [number, number], counts: r.counts }, bbox: [r.bboxX, r.bboxY, r.bboxW, r.bboxH] as [number, number, number, number], area: r.area, score: r.score }
-        : null,
-  };
-}

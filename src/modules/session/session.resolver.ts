@@ -4,14 +4,14 @@ import type { Context } from '../common/context.js';
 import type { SessionEvent as SessionEventPayload } from '../../events/topics.js';
 import { toJob } from '../job/job.mapper.js';
 import { Job } from '../job/job.type.js';
-import { toFrameMasks } from './mask-rows.js';
+import { toFrameMasks } from '../mask/mask.mapper.js';
+import { FrameMasks } from '../mask/mask.type.js';
 import { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, RemoveObjectInput, SessionIdInput, SessionListArgs, StartSessionInput } from './session.input.js';
-import type { SessionRow } from './session.service.js';
+import type { SessionRow } from './session.repository.js';
 import {
   AddPromptPayload,
   AddTextPromptPayload,
   CloseSessionPayload,
-  FrameMasks,
   PropagatePayload,
   Session,
   SessionConnection,

@@ -1,7 +1,7 @@
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../common/connection.type.js';
 import { Job } from '../job/job.type.js';
-import { Mask } from '../segmentation/segmentation.type.js';
+import { FrameMasks } from '../mask/mask.type.js';
 import { Node } from '../common/node.type.js';
 
 export enum SessionStatus {
@@ -67,18 +67,6 @@ export class TrackedObject {
   @Field(() => Int, { description: '1, 2, 3, ... within the session' }) objectId: number;
   @Field(() => String, { nullable: true, description: 'The label given when it was created, if any.' }) label: string | null;
   @Field(() => [Int], { description: 'Frames where this object has prompts' }) promptedFrames: number[];
-}
-
-@ObjectType({ description: 'One object’s mask on one frame; mask is null where the object is absent.' })
-export class ObjectMask {
-  @Field(() => Int, { description: 'The tracked object (1, 2, 3, ... within the session).' }) objectId: number;
-  @Field(() => Mask, { nullable: true, description: 'Its mask on this frame; null where the object is absent.' }) mask: Mask | null;
-}
-
-@ObjectType({ description: 'The masks of every tracked object on one frame.' })
-export class FrameMasks {
-  @Field(() => Int, { description: 'The frame, 0-based.' }) frameIndex: number;
-  @Field(() => [ObjectMask], { description: 'One entry per object, ascending by objectId.' }) objects: ObjectMask[];
 }
 
 @ObjectType({ implements: Node, description: 'An interactive tracking session over one video with one model.' })

@@ -1,7 +1,7 @@
 // COCO instance annotations (pycocotools loads them): images, RLE annotations, categories.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { StoredMaskRow } from '../../segmentation/mask.mapper.js';
+import type { StoredMaskRow } from '../../mask/mask.mapper.js';
 import { Categories, loadImages, sessionFrames, type ImageSource, type SessionSource } from '../export-source.js';
 import { throwIfCancelled, type WriterContext, type WrittenFile } from './writer.js';
 
