@@ -27,6 +27,8 @@ import { SystemService } from './system/system.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { createWebhooks } from './webhook/webhook.module.js';
 import { createExports } from './export/export.module.js';
+import { createFleet } from './fleet/fleet.module.js';
+import { routedSegmentation, routedSessions } from './fleet/routed-calls.js';
 
 export interface Parts {
   config: Config;
@@ -43,13 +45,20 @@ export interface Parts {
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
   const media = new MediaService(db.prisma, store, config.media);
-  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, config.jobs));
-  const sessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
-  runner.register('PROPAGATION', propagationJob(sessions));
+  // ROLE=api queues jobs and runs none (workers take them).
+  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, { ...config.jobs, consume: config.role !== 'api' }));
+  const localSessions = new SessionService(db.prisma, engine, media, runner, pubsub, config, log);
+  runner.register('PROPAGATION', propagationJob(localSessions));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
   const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
   const { webhooks, webhookDispatcher } = createWebhooks({ config, prisma: db.prisma, runner, log });
+  const projects = new ProjectService(db.prisma, media);
+  const localSegmentation = new SegmentationService(db.prisma, engine, media, config);
+  // Split roles (README "The fleet"): a worker serves the engine-bound calls an api process routes to it.
+  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, runner, projects });
+  const sessions = fleet?.caller ? routedSessions(localSessions, fleet.caller) : localSessions;
+  const segmentation = fleet?.caller ? routedSegmentation(localSegmentation, fleet.caller) : localSegmentation;
   const apiKeys = new ApiKeyService(db.prisma, pubsub);
   const stopRevocations = shareRevocations(apiKeys);
   // REDIS_URL: rate buckets and subscription caps counted in Redis, for every process alike.
@@ -71,8 +80,9 @@ export function createServices(parts: Parts) {
     runner,
     sessions,
     jobs,
-    projects: new ProjectService(db.prisma, media),
-    segmentation: new SegmentationService(db.prisma, engine, media, config),
+    projects,
+    segmentation,
+    fleet,
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
     nodes: new NodeService(db.prisma),
