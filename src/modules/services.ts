@@ -56,7 +56,7 @@ export function createServices(parts: Parts) {
   const projects = new ProjectService(db.prisma, media);
   const localSegmentation = new SegmentationService(db.prisma, engine, media, config);
   // Split roles (README "The fleet"): a worker serves the engine-bound calls an api process routes to it.
-  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, runner, projects });
+  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, runner, projects, jobs });
   const sessions = fleet?.caller ? routedSessions(localSessions, fleet.caller) : localSessions;
   const segmentation = fleet?.caller ? routedSegmentation(localSegmentation, fleet.caller) : localSegmentation;
   const apiKeys = new ApiKeyService(db.prisma, pubsub);

@@ -129,6 +129,9 @@ describe.skipIf(!sharedUrls)('a fleet of two api and two worker processes', () =
         ids.forEach((id, k) => expect(rleIou(f.objects.find((o) => o.objectId === id)!.mask!, discMask(k, f.frameIndex))).toBeGreaterThan(0.8));
       }
       expect(events.at(-1)).toMatchObject({ kind: 'COMPLETED', jobId: job.id });
+      // The session takes prompts again through either api, whichever worker ran the job.
+      const again = await gql1.request(AddPromptDocument, { input: { sessionId, frameIndex: FRAMES, objectId: ids[0], coordinates: 'PIXELS', points: [{ x: DISCS[0]!.path(FRAMES)[0], y: DISCS[0]!.path(FRAMES)[1] }] } });
+      expect(rleIou(again.addPrompt.frame.objects.find((o) => o.objectId === ids[0])!.mask!, discMask(0, FRAMES))).toBeGreaterThan(0.8);
     } finally {
       await ws.dispose();
     }

@@ -1,15 +1,19 @@
 // A fleet of real server processes (dist/src/main.js) on loopback for the multi-process tests and
 // benchmarks: N api and M worker processes sharing a fresh PostgreSQL database (a copy of the
 // run's migrated template), one Redis under a prefix of their own, and one DATA_DIR (the content
-// store the roles share). dispose() stops them all and drops what they made.
+// store the roles share). dispose() stops them all and drops what they made. The benchmarks use it
+// too (bench/fleet.bench.ts): tsconfig.json compiles this file (and what it imports) into dist/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/database.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { ApiKeyService } from '../../src/modules/api-key/api-key.service.js';
 import { createPostgresDatabase } from './postgres.js';
 import { dropPrefix, testPrefix } from './redis.js';
+
+const MAIN = path.join(PACKAGE_ROOT, 'dist/src/main.js');
 
 export interface FleetProcess {
   role: 'api' | 'worker' | 'all';
@@ -110,14 +114,14 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     dispose: async () => {
       await Promise.all(all.map((p) => p.kill('SIGTERM')));
       await db.drop();
-      await dropPrefix(prefix);
+      await dropPrefix(prefix, opts.urls.redis);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 async function spawnProcess(role: FleetProcess['role'], env: Record<string, string>): Promise<FleetProcess> {
-  const child = spawn(process.execPath, ['dist/src/main.js', '--role', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, '--role', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -15,7 +15,8 @@ import type { FleetCaller, WireError } from '../../fleet/fleet-calls.js';
 import { NoWorkerError } from '../../fleet/fleet-calls.js';
 import { toClientError } from '../common/client-errors.js';
 import type { ProjectService } from '../project/project.service.js';
-import type { JobRunner } from '../../jobs/job-runner.js';
+import { isTerminal, type JobRunner } from '../../jobs/job-runner.js';
+import type { JobService } from '../job/job.service.js';
 import type { SegmentationService } from '../segmentation/segmentation.service.js';
 import type { SessionService } from '../session/session.service.js';
 
@@ -24,6 +25,7 @@ interface Local {
   sessions: SessionService;
   runner: JobRunner;
   projects: ProjectService;
+  jobs: JobService;
 }
 
 type Handler = (...args: never[]) => Promise<unknown>;
@@ -35,8 +37,28 @@ export function routedHandlers(s: Local): Record<string, Handler> {
     'segmentation.segmentPhrases': (input: Parameters<SegmentationService['segmentPhrases']>[0]) => s.segmentation.segmentPhrases(input),
     'segmentation.segmentEverything': (input: Parameters<SegmentationService['segmentEverything']>[0]) => s.segmentation.segmentEverything(input),
     'segmentation.startBatch': (input: Parameters<SegmentationService['startBatch']>[0]) => s.segmentation.startBatch(input, s.runner, (id) => s.projects.get(id)),
-    ...Object.fromEntries(SESSION_CALLS.map((m) => [`sessions.${m}`, (...args: unknown[]) => (s.sessions[m] as (...a: unknown[]) => Promise<unknown>)(...args)])),
+    ...Object.fromEntries(
+      SESSION_CALLS.map((m) => [
+        `sessions.${m}`,
+        async (...args: unknown[]) => {
+          if (m !== 'start') await forgetEndedJob(s, sessionIdOf(args[0]));
+          return (s.sessions[m] as (...a: unknown[]) => Promise<unknown>)(...args);
+        },
+      ]),
+    ),
   };
+}
+
+/**
+ * A session's propagation may run on another worker (BullMQ hands the job to any): this worker,
+ * which started it, then never sees it end and would refuse the session's next prompt as
+ * "propagating". Its end is read from the job's row before each session call.
+ */
+async function forgetEndedJob(s: Local, sessionId: string): Promise<void> {
+  const live = s.sessions.liveState(sessionId);
+  if (!live?.activeJobId) return;
+  const job = await s.jobs.get(live.activeJobId).catch(() => undefined);
+  if (!job || isTerminal(job.status)) live.activeJobId = null;
 }
 
 /** The session methods that need the model or the live session: run where the session lives. */
