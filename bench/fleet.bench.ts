@@ -9,7 +9,8 @@
 //        frame crossed Redis (a tap in this process on the session's channel: the same clock as
 //        the sockets') to its receipt on a socket.
 //
-//   npm run build && node dist/bench/fleet.bench.js [--quick] [--database-url=..] [--redis-url=..]
+//   npm run build && node dist/bench/fleet.bench.js [--quick] [--only=transport,click,fanout,batch]
+//                                                   [--database-url=..] [--redis-url=..]
 //
 // It prints the figures and writes them into bench/results/latest.md under "## Fleet" (that
 // section only; the rest of the file is left as it is). Figures, not assertions: see README.md.
@@ -42,6 +43,7 @@ const opts = {
   batchRounds: num('batch-rounds', quick ? 1 : 2),
   batchImages: num('batch-images', quick ? 4 : 8),
   subscribers: num('subscribers', 1000),
+  only: new Set((args.get('only') ?? 'transport,click,fanout,batch').split(',')),
 };
 const log = (...a: unknown[]) => console.log('[fleet bench]', ...a);
 
@@ -168,7 +170,10 @@ async function batchFigure(fleet: Fleet): Promise<BatchResult> {
         second = await fleet.spawn('worker');
         await runJobs(); // its model loaded
       }
+      const started = () => fleet.workers.concat(second && !fleet.workers.includes(second) ? [second] : []).map((w) => (w.output().match(/"msg":"job started"/g) ?? []).length);
+      const before = started();
       rates[k].push(await runJobs());
+      log(`   round ${r} ${k}: ${fmt(rates[k].at(-1)!)} images/s; jobs started per worker ${started().map((n, i) => n - (before[i] ?? 0)).join(', ')}`);
     }
   }
   return { oneWorker: figure(rates.one, 'images/s'), twoWorkers: figure(rates.two, 'images/s'), speedup: pairedRatio(rates.two, rates.one), jobs, imagesPerJob: opts.batchImages, rounds: opts.batchRounds };
@@ -298,24 +303,36 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp(path.join(os.tmpdir(), 'maskql-bench-fleet-')));
   log('starting 2 api + 2 worker processes and an `all` process');
-  const fleet = await startFleet({ apis: 2, workers: 2, urls: { database: opts.databaseUrl, redis: opts.redisUrl }, modelsDir: path.join(PACKAGE_ROOT, 'models'), template: '', name: 'bench-fleet', env: { ENGINE_THREADS: '1', WS_MAX_SUBSCRIPTIONS_PER_KEY: '100000', WS_MAX_SUBSCRIPTIONS: '100000', SESSION_MAX_OPEN: '20' } });
+  const fleet = await startFleet({ apis: 2, workers: 2, urls: { database: opts.databaseUrl, redis: opts.redisUrl }, modelsDir: path.join(PACKAGE_ROOT, 'models'), template: '', name: 'bench-fleet', env: { ENGINE_THREADS: '1', JOB_LOCK_MS: '15000', JOB_STALLED_INTERVAL_MS: '5000', WS_MAX_SUBSCRIPTIONS_PER_KEY: '100000', WS_MAX_SUBSCRIPTIONS: '100000', SESSION_MAX_OPEN: '20' } });
   try {
-    log('i. the transport alone');
-    const transport = await transportFigure();
-    log(`   round trip ${fmtFigure(transport.roundTripMs)}`);
-    const all = await fleet.spawn('all');
-    log('i. click: all vs api -> worker');
-    const click = await clickFigure(fleet, all);
-    log(`   all ${fmtFigure(click.allMs)}, api -> worker ${fmtFigure(click.apiWorkerMs)}, added ${fmtFigure(click.addedMs)} (ratio ${fmtFigure(click.ratio)})`);
-    await all.kill('SIGTERM'); // it would take jobs too
-    log('iii. fan-out: subscribers over two api processes');
-    const fanout = await fanoutFigure(fleet, dir);
-    log(`   ${fanout.subscribers} subscribers: lost ${fanout.lost}, duplicates ${fanout.duplicates}, out of order ${fanout.outOfOrder}, p50 ${fmt(fanout.latencyP50Ms)} ms, p99 ${fmt(fanout.latencyP99Ms)} ms`);
-    log('ii. batch segmentation: 1 vs 2 workers');
-    const batch = await batchFigure(fleet);
-    log(`   1 worker ${fmtFigure(batch.oneWorker)}, 2 workers ${fmtFigure(batch.twoWorkers)}, speed-up ${fmtFigure(batch.speedup)}`);
-    const file = await writeSection(markdownSection({ transport, click, batch, fanout, at: new Date().toISOString(), seconds: (performance.now() - t0) / 1000 }));
-    log(`written to ${path.relative(PACKAGE_ROOT, file)} (section "Fleet")`);
+    const run = (k: string) => opts.only.has(k);
+    let transport, click, fanout, batch;
+    if (run('transport')) {
+      log('i. the transport alone');
+      transport = await transportFigure();
+      log(`   round trip ${fmtFigure(transport.roundTripMs)}`);
+    }
+    if (run('click')) {
+      const all = await fleet.spawn('all');
+      log('i. click: all vs api -> worker');
+      click = await clickFigure(fleet, all);
+      log(`   all ${fmtFigure(click.allMs)}, api -> worker ${fmtFigure(click.apiWorkerMs)}, added ${fmtFigure(click.addedMs)} (ratio ${fmtFigure(click.ratio)})`);
+      await all.kill('SIGTERM'); // it would take jobs too
+    }
+    if (run('fanout')) {
+      log('iii. fan-out: subscribers over two api processes');
+      fanout = await fanoutFigure(fleet, dir);
+      log(`   ${fanout.subscribers} subscribers: lost ${fanout.lost}, duplicates ${fanout.duplicates}, out of order ${fanout.outOfOrder}, p50 ${fmt(fanout.latencyP50Ms)} ms, p99 ${fmt(fanout.latencyP99Ms)} ms`);
+    }
+    if (run('batch')) {
+      log('ii. batch segmentation: 1 vs 2 workers');
+      batch = await batchFigure(fleet);
+      log(`   1 worker ${fmtFigure(batch.oneWorker)}, 2 workers ${fmtFigure(batch.twoWorkers)}, speed-up ${fmtFigure(batch.speedup)}`);
+    }
+    if (transport && click && fanout && batch) {
+      const file = await writeSection(markdownSection({ transport, click, batch, fanout, at: new Date().toISOString(), seconds: (performance.now() - t0) / 1000 }));
+      log(`written to ${path.relative(PACKAGE_ROOT, file)} (section "Fleet")`);
+    } else log('not every figure ran (--only): bench/results/latest.md left as it is');
   } finally {
     await fleet.dispose();
     await import('node:fs/promises').then((fs) => fs.rm(dir, { recursive: true, force: true }));

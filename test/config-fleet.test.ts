@@ -34,7 +34,8 @@ it('worker ids and the heartbeat: a default id per process, a ttl of at least tw
   expect(() => loadConfig({ FLEET_HEARTBEAT_MS: '1000', FLEET_WORKER_TTL_MS: '1500' })).toThrow(/FLEET_WORKER_TTL_MS/);
 });
 
-it('the built server refuses to start a split role without Redis and PostgreSQL, and says why', async () => {
+// Two starts of the built server: slow on a loaded machine (it loads every module first).
+it('the built server refuses to start a split role without Redis and PostgreSQL, and says why', { timeout: 180_000 }, async () => {
   const env: Record<string, string> = { ...process.env, PORT: '0', DATABASE_URL: '', REDIS_URL: '' } as Record<string, string>;
   const run = (args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {

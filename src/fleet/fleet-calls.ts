@@ -4,7 +4,8 @@
 // live workers (worker-registry.ts), so every api process sends one image to one worker, whose
 // embedding cache holds it. A worker that leaves the live set while a call waits on it (killed,
 // or stopped) loses the call: the api removes it from that queue if it is still waiting there
-// and sends it to the key's next worker — the client sees one slower call, not an error.
+// and sends it to the key's next worker — the client sees one slower call, not an error. (A
+// queue left by a killed worker keeps its few keys; a worker that stops cleanly removes its own.)
 // Values cross as V8's structured-clone serialization (Dates, typed arrays and BigInts survive),
 // and a call's error crosses as data (code, message, extensions), never as a failed BullMQ job.
 import { serialize, deserialize } from 'node:v8';
@@ -28,6 +29,18 @@ const queueName = (workerId: string) => `calls-${workerId}`;
 // Finished calls stay a minute: long enough for a waiter that attached late to read the reply.
 const KEEP = { removeOnComplete: { age: 60 }, removeOnFail: { age: 60 }, attempts: 1 };
 const LOST = Symbol('lost');
+/** The wait for a call's end failed (its line closed, its job gone). */
+const GONE = Symbol('gone');
+type Answer = { worker: string; reply: Reply | typeof GONE };
+const NEVER = new Promise<never>(() => {});
+const sleep = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
+
+function finish(answer: Answer): { value: unknown; worker: string } {
+  const reply = answer.reply as Reply;
+  if (!reply.ok) throw reply.error;
+  return { value: decode(reply.value), worker: answer.worker };
+}
+const LINE_IDLE_MS = 60_000;
 /** A call is sent at most this many times (to as many workers as there are, then again). */
 const MAX_SENDS = 4;
 
@@ -44,6 +57,7 @@ interface Line {
 /** The api side: sends calls to workers and awaits their replies. */
 export class FleetCaller {
   private readonly lines = new Map<string, Line>();
+  private readonly seen = new Map<string, number>();
   private readonly client: Redis;
   private readonly unwatch: () => void;
   /** Calls sent again because their worker was lost, since start. */
@@ -57,18 +71,24 @@ export class FleetCaller {
   ) {
     this.client = redis.open('fleet-calls');
     // A worker gone from the live set: its line is closed, which fails the waits on it (rerouted).
+    // The line of a worker gone for a minute is closed (a worker back from a stall keeps its line,
+    // so a late answer still arrives).
     this.unwatch = registry.watch((live) => {
-      for (const id of [...this.lines.keys()]) if (!live.includes(id)) void this.closeLine(id, true);
-      for (const id of live) this.line(id); // opened ahead: the first call to a worker waits for nothing
+      const now = Date.now();
+      for (const id of live) this.seen.set(id, now);
+      for (const id of [...this.lines.keys()]) if (now - (this.seen.get(id) ?? 0) > LINE_IDLE_MS) void this.closeLine(id);
     });
   }
 
   /**
    * Runs `name(...args)` on the worker `key` prefers; returns its value and the worker that served
-   * it. A lost call goes to the next worker; with none live, it waits up to two worker TTLs for one.
+   * it. A call whose worker leaves the live set goes to the next worker; if it had already started
+   * there, its answer is still taken should it come first (a worker stalled past its TTL is not
+   * dead). With no worker live, a call waits up to two worker TTLs for one.
    */
   async call(key: string, name: string, args: unknown[]): Promise<{ value: unknown; worker: string }> {
     const tried = new Set<string>();
+    const late: Promise<Answer>[] = [];
     const deadline = Date.now() + 2 * this.opts.ttlMs;
     for (let sent = 0; ; ) {
       const live = sent || !this.registry.current().length ? await this.registry.refresh() : this.registry.current();
@@ -77,25 +97,26 @@ export class FleetCaller {
       const worker = ranked.find((w) => !tried.has(w)) ?? (sent < MAX_SENDS ? ranked[0] : undefined);
       if (!worker) {
         if (Date.now() < deadline && sent < MAX_SENDS) {
-          await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
+          const answer = await Promise.race([sleep(this.opts.heartbeatMs), ...late]);
+          if (answer) return finish(answer);
           continue;
         }
         throw new NoWorkerError(tried.size ? `every worker it was sent to was lost (${[...tried].join(', ')})` : 'no worker is running');
       }
       tried.add(worker);
       sent++;
-      const reply = await this.callOn(worker, name, args);
-      if (reply === LOST) {
-        this.rerouted++;
-        this.log.warn({ worker, call: name }, 'worker lost during a call; sending it to the next worker');
-        continue;
-      }
-      if (!reply.ok) throw reply.error;
-      return { value: decode(reply.value), worker };
+      const attempt = await this.send(worker, name, args);
+      const outcome = await Promise.race([attempt.answer, attempt.lost, ...late]);
+      attempt.stop();
+      if (outcome !== LOST && outcome.reply !== GONE) return finish(outcome);
+      this.rerouted++;
+      this.log.warn({ worker, call: name }, 'worker lost during a call; sending it to the next worker');
+      // Still waiting in that worker's queue: taken back (not run twice). Started: its answer may yet come.
+      if (!(await attempt.withdraw())) late.push(attempt.answer.then((a) => (a.reply === GONE ? NEVER : a)));
     }
   }
 
-  private async callOn(worker: string, name: string, args: unknown[]): Promise<Reply | typeof LOST> {
+  private async send(worker: string, name: string, args: unknown[]): Promise<{ answer: Promise<Answer>; lost: Promise<typeof LOST>; stop(): void; withdraw(): Promise<boolean> }> {
     const line = this.line(worker);
     let stop = () => {};
     const lost = new Promise<typeof LOST>((resolve) => {
@@ -103,18 +124,25 @@ export class FleetCaller {
         if (!live.includes(worker)) resolve(LOST);
       });
     });
-    try {
-      const job = await line.queue.add(name, { args: encode(args) }, KEEP);
-      const reply = await Promise.race([job.waitUntilFinished(line.events).catch(() => LOST), lost]);
-      if (reply === LOST) await job.remove().catch(() => undefined); // still waiting there: not run twice
-      return reply as Reply | typeof LOST;
-    } catch (err) {
-      // The worker's line closed under us (it left the live set): the call goes elsewhere.
-      if (!this.registry.current().includes(worker)) return LOST;
-      throw err;
-    } finally {
-      stop();
-    }
+    const job = await line.queue.add(name, { args: encode(args) }, KEEP);
+    const answer: Promise<Answer> = job.waitUntilFinished(line.events).then(
+      (reply: Reply) => ({ worker, reply }),
+      () => ({ worker, reply: GONE }),
+    );
+    return {
+      answer,
+      lost,
+      stop: () => stop(),
+      withdraw: async () => {
+        try {
+          if ((await job.getState()) !== 'waiting') return false;
+          await job.remove();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    };
   }
 
   private line(worker: string): Line {
@@ -129,12 +157,10 @@ export class FleetCaller {
     return line;
   }
 
-  /** `dead`: the worker is gone, and so can its queue (what it held is re-sent by the waiters). */
-  private async closeLine(worker: string, dead: boolean): Promise<void> {
+  private async closeLine(worker: string): Promise<void> {
     const line = this.lines.get(worker);
     if (!line) return;
     this.lines.delete(worker);
-    if (dead) await line.queue.obliterate({ force: true }).catch(() => undefined);
     await line.queue.close().catch(() => undefined);
     await line.events.close().catch(() => undefined);
     line.connection.disconnect();
@@ -142,7 +168,7 @@ export class FleetCaller {
 
   async dispose(): Promise<void> {
     this.unwatch();
-    await Promise.all([...this.lines.keys()].map((w) => this.closeLine(w, false)));
+    await Promise.all([...this.lines.keys()].map((w) => this.closeLine(w)));
   }
 }
 

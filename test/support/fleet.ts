@@ -65,10 +65,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     REDIS_PREFIX: prefix,
     DATA_DIR: dataDir,
     MODELS_DIR: opts.modelsDir,
-    // A dead worker leaves the live set within about three seconds (a live one under load, busy
-    // with a long stretch of main-thread work, must not look dead: the TTL leaves room for it).
+    // A dead worker leaves the live set within about four seconds (a live one under load, busy
+    // with a long stretch of main-thread work, should not look dead: the TTL leaves room for it).
     FLEET_HEARTBEAT_MS: '500',
-    FLEET_WORKER_TTL_MS: '2500',
+    FLEET_WORKER_TTL_MS: '4000',
     JOB_LOCK_MS: '3000',
     JOB_STALLED_INTERVAL_MS: '1000',
     SHUTDOWN_GRACE_MS: '5000',
