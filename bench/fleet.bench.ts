@@ -14,7 +14,8 @@
 //
 // It prints the figures and writes them into bench/results/latest.md under "## Fleet" (that
 // section only; the rest of the file is left as it is). Figures, not assertions: see README.md.
-import { readFile, writeFile } from 'node:fs/promises';
+// (A little over 300 lines: four figures, one function each, and the flags they share.)
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -27,6 +28,7 @@ import { RedisConnections } from '../src/redis/redis-connections.js';
 import { startFleet, type Fleet, type FleetProcess } from '../test/support/fleet.js';
 import { drawRgb, encodeDiscsVideo, pngOf, TWO_DISCS } from './lib/media.js';
 import { figure, fmt, fmtFigure, pairedDiff, pairedRatio, percentile, rotated, sleep, type Figure } from './lib/stats.js';
+import { markdownSection, writeSection } from './fleet.report.js';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
@@ -65,7 +67,7 @@ async function upload(url: string, projectId: string, name: string, bytes: Buffe
 
 const CLICK = 'mutation($input: SegmentImageInput!) { segmentImage(input: $input) { cacheHit objects { mask { area } } } }';
 
-interface ClickResult { allMs: Figure; apiWorkerMs: Figure; addedMs: Figure; ratio: Figure; rounds: number; clicksPerRound: number }
+export interface ClickResult { allMs: Figure; apiWorkerMs: Figure; addedMs: Figure; ratio: Figure; rounds: number; clicksPerRound: number }
 
 async function clickFigure(fleet: Fleet, all: FleetProcess): Promise<ClickResult> {
   const api = fleet.apis[0]!;
@@ -129,7 +131,7 @@ async function transportFigure(): Promise<{ roundTripMs: Figure; calls: number }
   }
 }
 
-interface BatchResult { oneWorker: Figure; twoWorkers: Figure; speedup: Figure; jobs: number; imagesPerJob: number; rounds: number }
+export interface BatchResult { oneWorker: Figure; twoWorkers: Figure; speedup: Figure; jobs: number; imagesPerJob: number; rounds: number }
 
 async function batchFigure(fleet: Fleet): Promise<BatchResult> {
   const api = fleet.apis[0]!;
@@ -179,7 +181,7 @@ async function batchFigure(fleet: Fleet): Promise<BatchResult> {
   return { oneWorker: figure(rates.one, 'images/s'), twoWorkers: figure(rates.two, 'images/s'), speedup: pairedRatio(rates.two, rates.one), jobs, imagesPerJob: opts.batchImages, rounds: opts.batchRounds };
 }
 
-interface FanoutResult { subscribers: number; apis: number; frames: number; lost: number; duplicates: number; outOfOrder: number; latencyP50Ms: number; latencyP99Ms: number; latencyMaxMs: number }
+export interface FanoutResult { subscribers: number; apis: number; frames: number; lost: number; duplicates: number; outOfOrder: number; latencyP50Ms: number; latencyP99Ms: number; latencyMaxMs: number }
 
 const EVENTS = 'subscription($s: ID!) { sessionEvents(sessionId: $s) { kind jobId frame { frameIndex objects { objectId mask { area } } } } }';
 
@@ -263,45 +265,10 @@ async function fanoutFigure(fleet: Fleet, dir: string): Promise<FanoutResult> {
   }
 }
 
-function markdownSection(r: { transport: { roundTripMs: Figure; calls: number }; click: ClickResult; batch: BatchResult; fanout: FanoutResult; at: string; seconds: number }): string {
-  const l = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  return `## Fleet (issue 13): api and worker processes
-
-Generated ${r.at} by \`node dist/bench/fleet.bench.js${quick ? ' --quick' : ''}\` in ${Math.round(r.seconds)} s on ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, Node ${process.version}; load average at the end ${l}. Real processes of dist/src/main.js (\`--role api|worker|all\`, ENGINE_DEVICE=cpu) on the machine's PostgreSQL and Redis, model \`demo\`; clients in the bench process.
-
-| figure | median (min–max) | what |
-| --- | --- | --- |
-| i. click on an \`all\` process | ${fmtFigure(r.click.allMs)} | segmentImage over HTTP, embedding cached; median of ${r.click.clicksPerRound} clicks per round, ${r.click.rounds} rounds |
-| i. click through api → worker | ${fmtFigure(r.click.apiWorkerMs)} | the same click sent to an api process, run on the worker that holds the image (BullMQ queue of that worker + QueueEvents) |
-| i. **added by the hop** | **${fmtFigure(r.click.addedMs)}** | paired per round (api → worker minus all); ratio ${fmtFigure(r.click.ratio)} |
-| i. the transport alone | ${fmtFigure(r.transport.roundTripMs)} | one routed call with a handler that answers at once (a click-sized payload), caller and worker in one process: BullMQ add, fetch, complete, QueueEvents; ${r.transport.calls} calls |
-| ii. batch, 1 worker | ${fmtFigure(r.batch.oneWorker)} | ${r.batch.jobs} startBatchSegmentation jobs at once, ${r.batch.imagesPerJob} images of 320x240 each, pointsPerSide 16; ENGINE_THREADS=1 per worker |
-| ii. batch, 2 workers | ${fmtFigure(r.batch.twoWorkers)} | the same with a second worker process |
-| ii. **speed-up, 2 over 1 worker** | **${fmtFigure(r.batch.speedup)}** | paired per round (${r.batch.rounds} rounds); the two jobs run one after the other on one worker, side by side on two |
-| iii. subscribers | ${r.fanout.subscribers} over ${r.fanout.apis} api processes | graphql-ws sockets, half on each; one propagation of ${r.fanout.frames} frames started through api 2, run on a worker |
-| iii. **frames lost** | **${r.fanout.lost}** | expected frames never received, summed over subscribers (must be 0) |
-| iii. duplicates, out of order | ${r.fanout.duplicates}, ${r.fanout.outOfOrder} | frames received more than once; frames received after a later one |
-| iii. delivery p50 / p99 / max | ${fmt(r.fanout.latencyP50Ms)} / ${fmt(r.fanout.latencyP99Ms)} / ${fmt(r.fanout.latencyMaxMs)} ms | from the frame's message crossing Redis (a tap in the bench process) to its receipt on a socket |
-`;
-}
-
-async function writeSection(section: string): Promise<string> {
-  const file = path.join(PACKAGE_ROOT, 'bench', 'results', 'latest.md');
-  const begin = '<!-- fleet:begin -->';
-  const end = '<!-- fleet:end -->';
-  const block = `${begin}\n${section}${end}\n`;
-  const text = await readFile(file, 'utf8').catch(() => '# maskql benchmarks: latest results\n');
-  const i = text.indexOf(begin);
-  const j = text.indexOf(end);
-  const next = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length + 1) : `${text.trimEnd()}\n\n${block}`;
-  await writeFile(file, next);
-  return file;
-}
-
 async function main(): Promise<void> {
   if (!opts.databaseUrl || !opts.redisUrl) throw new Error('the fleet bench needs PostgreSQL and Redis: --database-url and --redis-url (or TEST_DATABASE_URL and TEST_REDIS_URL)');
   const t0 = performance.now();
-  const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp(path.join(os.tmpdir(), 'maskql-bench-fleet-')));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'maskql-bench-fleet-'));
   log('starting 2 api + 2 worker processes and an `all` process');
   const fleet = await startFleet({ apis: 2, workers: 2, urls: { database: opts.databaseUrl, redis: opts.redisUrl }, modelsDir: path.join(PACKAGE_ROOT, 'models'), template: '', name: 'bench-fleet', env: { ENGINE_THREADS: '1', JOB_LOCK_MS: '15000', JOB_STALLED_INTERVAL_MS: '5000', WS_MAX_SUBSCRIPTIONS_PER_KEY: '100000', WS_MAX_SUBSCRIPTIONS: '100000', SESSION_MAX_OPEN: '20' } });
   try {
@@ -330,12 +297,12 @@ async function main(): Promise<void> {
       log(`   1 worker ${fmtFigure(batch.oneWorker)}, 2 workers ${fmtFigure(batch.twoWorkers)}, speed-up ${fmtFigure(batch.speedup)}`);
     }
     if (transport && click && fanout && batch) {
-      const file = await writeSection(markdownSection({ transport, click, batch, fanout, at: new Date().toISOString(), seconds: (performance.now() - t0) / 1000 }));
+      const file = await writeSection(markdownSection({ quick, transport, click, batch, fanout, at: new Date().toISOString(), seconds: (performance.now() - t0) / 1000 }));
       log(`written to ${path.relative(PACKAGE_ROOT, file)} (section "Fleet")`);
     } else log('not every figure ran (--only): bench/results/latest.md left as it is');
   } finally {
     await fleet.dispose();
-    await import('node:fs/promises').then((fs) => fs.rm(dir, { recursive: true, force: true }));
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
