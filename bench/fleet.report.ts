@@ -23,7 +23,8 @@ Generated ${r.at} by \`node dist/bench/fleet.bench.js${r.quick ? ' --quick' : ''
 | ii. batch, 2 workers | ${fmtFigure(r.batch.twoWorkers)} | the same with a second worker process |
 | ii. **speed-up, 2 over 1 worker** | **${fmtFigure(r.batch.speedup)}** | paired per round (${r.batch.rounds} rounds); the two jobs run one after the other on one worker, side by side on two |
 | iii. subscribers | ${r.fanout.subscribers} over ${r.fanout.apis} api processes | graphql-ws sockets, half on each; one propagation of ${r.fanout.frames} frames started through api 2, run on a worker |
-| iii. **frames lost** | **${r.fanout.lost}** | expected frames never received, summed over subscribers (must be 0) |
+| iii. **frames lost** | **${r.fanout.lost}** | expected frames never received on a socket that stayed open, summed over subscribers (must be 0) |
+| iii. sockets closed early | ${r.fanout.socketsClosed} (${r.fanout.missedByClosed} frames missed) | sockets that closed before the job ended (a client would reconnect and replay); see bench/README.md |
 | iii. duplicates, out of order | ${r.fanout.duplicates}, ${r.fanout.outOfOrder} | frames received more than once; frames received after a later one |
 | iii. delivery p50 / p99 / max | ${fmt(r.fanout.latencyP50Ms)} / ${fmt(r.fanout.latencyP99Ms)} / ${fmt(r.fanout.latencyMaxMs)} ms | from the frame's message crossing Redis (a tap in the bench process) to its receipt on a socket |
 `;

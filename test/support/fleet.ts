@@ -127,7 +127,10 @@ async function spawnProcess(role: FleetProcess['role'], env: Record<string, stri
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const ready = await new Promise<{ url: string; workerId?: string }>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${role} process did not start:\n${out}`)), 90_000);
+    const t = setTimeout(() => {
+      child.kill('SIGKILL'); // not left running, unseen by dispose()
+      reject(new Error(`${role} process did not start:\n${out}`));
+    }, 90_000);
     const check = () => {
       const line = out.split('\n').find((l) => l.includes('"msg":"maskql ready"'));
       if (!line) return;
