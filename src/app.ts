@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createLogger, withRedaction } from './log.js';
-import { Engine } from './engine/index.js';
+import { Engine, EngineError } from './engine/index.js';
 import { createMemoryPubSub } from './events/pubsub.js';
 import { createRedisPubSub } from './events/redis-pubsub.js';
 import { RedisConnections } from './redis/redis-connections.js';
@@ -16,6 +16,7 @@ import { describeFfmpeg, FfmpegLocator } from './media/ffmpeg.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { createSchema } from './server/schema.js';
 import { startHttpServer, type HttpServer } from './server/http-server.js';
+import { startWorkerHttp } from './server/worker-http.js';
 import { createServices, type Services } from './modules/services.js';
 
 export interface App {
@@ -54,12 +55,14 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
       embeddingCacheBytes: config.engine.embeddingCacheBytes,
       inferenceTimeoutMs: config.engine.inferenceTimeoutMs,
       log,
+      // ROLE=api loads no model: its engine-bound calls run on workers (a model reached here is a bug).
+      ...(config.role === 'api' ? { createSession: () => Promise.reject(new EngineError('MODEL_UNAVAILABLE', 'ROLE=api loads no model: this call should have been routed to a worker')) } : {}),
     });
     disposers.push(() => engine.dispose());
     if (!engine.registry.has(config.models.defaultModel)) {
       log.warn({ defaultModel: config.models.defaultModel, models: engine.registry.names() }, 'DEFAULT_MODEL is not in the model repository');
     }
-    await engine.preload(config.models.preload);
+    if (config.role !== 'api') await engine.preload(config.models.preload);
     const store = new ContentStore(path.join(config.dataDir, 'media'));
     await store.sweepTemp();
     await FrameStore.sweep(path.join(config.dataDir, 'frames')).catch(() => undefined);
@@ -74,12 +77,18 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     services.webhookDispatcher.kick();
     disposers.push(() => services.webhookDispatcher.dispose());
     await services.runner.recover();
+    // A worker serves routed calls (and joins the live set) once everything under them is up;
+    // at shutdown it leaves the set first and finishes the calls it holds.
+    await services.fleet?.start();
+    if (services.fleet) disposers.push(() => services.fleet!.dispose());
     // One process owns the embedded database, so every unreferenced file is an orphan; with a
     // shared PostgreSQL, spare recent files that another instance may be about to reference.
     const orphans = await services.media.sweepOrphans(db.kind === 'pglite' ? 0 : 10 * 60_000);
     if (orphans) log.warn({ orphans }, 'removed stored files no media referred to (left by an interrupted write)');
-    const schema = await createSchema();
-    const http = await startHttpServer({ config, schema, services, prisma: db.prisma, engine, log });
+    const http =
+      config.role === 'worker'
+        ? await startWorkerHttp({ config, services, prisma: db.prisma, engine, log })
+        : await startHttpServer({ config, schema: await createSchema(), services, prisma: db.prisma, engine, log });
     disposers.push(() => http.dispose());
     return { config, log, db, engine, services, http, url: http.url, dispose };
   } catch (err) {

@@ -1,5 +1,7 @@
 // Every environment variable maskql reads, parsed and validated once at start.
 // Nothing else in src/ reads process.env.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -51,6 +53,11 @@ const schema = z.object({
     .optional(),
   JOB_LOCK_MS: int(15_000, 1000, 3_600_000),
   JOB_STALLED_INTERVAL_MS: int(5000, 500, 3_600_000),
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only, at most 64').optional(),
+  FLEET_HEARTBEAT_MS: int(1000, 100, 60_000),
+  FLEET_WORKER_TTL_MS: int(3000, 300, 600_000),
+  FLEET_CALL_CONCURRENCY: int(8, 1, 256),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only, at most 64').default('maskql:'),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
   INTROSPECTION: bool.optional(),
@@ -121,6 +128,10 @@ export interface Config {
   jobs: { concurrency: number; lockMs: number; stalledIntervalMs: number };
   /** Set when REDIS_URL is: events, jobs and limits are shared with the other processes. */
   redis?: { url: string; prefix: string };
+  /** all: the whole server in one process; api: GraphQL without models; worker: models, jobs and routed calls (README "The fleet"). */
+  role: Role;
+  /** The worker registry and routed calls (split roles only): this worker's id, its heartbeat, when a silent worker counts as dead, and how many routed calls it runs at once. */
+  fleet: { workerId: string; heartbeatMs: number; ttlMs: number; callConcurrency: number };
   shutdownGraceMs: number;
   introspection: boolean;
   query: { maxDepth: number; maxAliases: number; maxCost: number };
@@ -136,6 +147,8 @@ export interface Config {
   webhooks: { allowedHosts: string[]; privateNetworks: string[]; maxAttempts: number; retryBaseMs: number; timeoutMs: number };
 }
 
+export type Role = 'all' | 'api' | 'worker';
+
 export type AuthConfig =
   | { mode: 'none' }
   | { mode: 'apikey' }
@@ -148,9 +161,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws one ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+/** Parses the environment (and the server's flags, which win); throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, argv: readonly string[] = []): Config {
+  const input = Object.fromEntries(Object.entries({ ...env, ...flagsToEnv(argv) }).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
@@ -164,6 +177,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.REDIS_URL && !e.DATABASE_URL) {
     // Processes that share events, jobs and limits must share the rows too: PGlite is one process's.
     throw new ConfigError(['REDIS_URL: shares work between processes, which then need one PostgreSQL: set DATABASE_URL too']);
+  }
+  if (e.ROLE !== 'all') {
+    const missing = (['REDIS_URL', 'DATABASE_URL'] as const).filter((k) => !e[k]);
+    // A split role shares its work through Redis and its rows through PostgreSQL.
+    if (missing.length) throw new ConfigError([`ROLE=${e.ROLE}: a split role needs REDIS_URL and DATABASE_URL; missing: ${missing.join(', ')}`]);
+  }
+  if (e.FLEET_WORKER_TTL_MS < 2 * e.FLEET_HEARTBEAT_MS) {
+    throw new ConfigError([`FLEET_WORKER_TTL_MS: must be at least twice FLEET_HEARTBEAT_MS (${e.FLEET_HEARTBEAT_MS}), or a live worker may look dead between two beats`]);
   }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
@@ -203,6 +224,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     jobs: { concurrency: e.JOB_CONCURRENCY, lockMs: e.JOB_LOCK_MS, stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    role: e.ROLE,
+    fleet: { workerId: e.WORKER_ID ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`, heartbeatMs: e.FLEET_HEARTBEAT_MS, ttlMs: e.FLEET_WORKER_TTL_MS, callConcurrency: e.FLEET_CALL_CONCURRENCY },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     query: { maxDepth: e.QUERY_MAX_DEPTH, maxAliases: e.QUERY_MAX_ALIASES, maxCost: e.QUERY_MAX_COST },
@@ -238,6 +261,22 @@ function origin(o: string): string {
   } catch {
     throw new ConfigError([`CORS_ORIGINS: ${JSON.stringify(o)} is not an origin (e.g. http://localhost:5173)`]);
   }
+}
+
+/**
+ * The server's command-line flags, as the variables they set (flags win over the environment):
+ * `--role api|worker|all` (or `--role=api`). Anything else is refused.
+ */
+export function flagsToEnv(argv: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--role(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) throw new ConfigError([`unknown argument ${JSON.stringify(argv[i])} (the server takes --role api|worker|all; settings come from the environment)`]);
+    const value = m[1] ?? argv[++i];
+    if (value === undefined) throw new ConfigError(['--role: needs a value (api, worker or all)']);
+    out.ROLE = value;
+  }
+  return out;
 }
 
 /** The command-line client's server and key (src/cli): flags win over MASKQL_URL and MASKQL_KEY. */

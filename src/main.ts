@@ -7,7 +7,7 @@ import { createLogger } from './log.js';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(undefined, process.argv.slice(2));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // Ready only once a signal stops it cleanly (a supervisor may send one as soon as it reads this).
-  log.info({ url: `${app.url}/graphql`, database: app.db.kind, models: app.engine.registry.names(), device: config.engine.device }, 'maskql ready');
+  const worker = config.role === 'worker';
+  log.info({ role: config.role, ...(worker ? { workerId: config.fleet.workerId, health: `${app.url}/healthz` } : { url: `${app.url}/graphql` }), database: app.db.kind, models: app.engine.registry.names(), device: config.engine.device }, 'maskql ready');
 }
 
 void main();

@@ -12,6 +12,8 @@ export interface BullJobQueueOptions {
   lockMs: number;
   /** How often workers look for jobs whose claim ran out. */
   stalledIntervalMs: number;
+  /** False on an api process (ROLE=api): it queues jobs and runs none. */
+  consume?: boolean;
 }
 
 const QUEUE = 'jobs';
@@ -37,6 +39,7 @@ export class BullJobQueue implements JobQueue {
   }
 
   start(run: RunJob): void {
+    if (this.opts.consume === false) return;
     this.worker = new Worker(QUEUE, (job) => run((job.data as { jobId: string }).jobId, true), {
       connection: this.redis.open('jobs-worker', { maxRetriesPerRequest: null }),
       prefix: this.prefix,

@@ -33,6 +33,8 @@ import { SystemService } from './system/system.service.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { createWebhooks } from './webhook/webhook.module.js';
 import { createExports } from './export/export.module.js';
+import { createFleet } from './fleet/fleet.module.js';
+import { routedSegmentation, routedSessions } from './fleet/routed-calls.js';
 
 export interface Parts {
   config: Config;
@@ -52,18 +54,25 @@ export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
   const media = new MediaService(db.prisma, store, config.media, path.join(config.dataDir, 'frames'), parts.ffmpeg);
   const masks = new MaskRepository(db.prisma);
-  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, config.jobs));
+  // ROLE=api queues jobs and runs none (workers take them).
+  const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, { ...config.jobs, consume: config.role !== 'api' }));
   const sessionRows = new SessionRepository(db.prisma, masks);
   // The registry closes idle sessions through the service (row and job too); the service is built next.
-  let sessions: SessionService | undefined;
-  const liveSessions = new LiveSessionRegistry(sessionRows, engine, media, config.sessions, log, (id) => sessions!.close(id, 'idle'));
+  let localSessions: SessionService | undefined;
+  const liveSessions = new LiveSessionRegistry(sessionRows, engine, media, config.sessions, log, (id) => localSessions!.close(id, 'idle'));
   const propagation = new PropagationService(sessionRows, masks, liveSessions, engine, media, runner, pubsub, log);
-  sessions = new SessionService(sessionRows, masks, liveSessions, propagation, engine, media, runner, config);
+  localSessions = new SessionService(sessionRows, masks, liveSessions, propagation, engine, media, runner, config);
   runner.register('PROPAGATION', propagationJob(propagation));
   runner.register('BATCH_SEGMENTATION', batchSegmentationJob(db.prisma, masks, engine, media));
   const jobs = new JobService(db.prisma, runner, pubsub);
   const { artifacts, exports, urls, downloads } = createExports({ config, prisma: db.prisma, runner, media, log });
   const { webhooks, webhookDispatcher } = createWebhooks({ config, prisma: db.prisma, runner, log });
+  const projects = new ProjectService(db.prisma, media);
+  const localSegmentation = new SegmentationService(masks, engine, media, config);
+  // Split roles (README "The fleet"): a worker serves the engine-bound calls an api process routes to it.
+  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, propagation, runner, projects, jobs });
+  const sessions = fleet?.caller ? routedSessions(localSessions, fleet.caller) : localSessions;
+  const segmentation = fleet?.caller ? routedSegmentation(localSegmentation, fleet.caller) : localSegmentation;
   const apiKeys = new ApiKeyService(db.prisma, pubsub);
   const stopRevocations = shareRevocations(apiKeys);
   // REDIS_URL: rate buckets and subscription caps counted in Redis, for every process alike.
@@ -87,8 +96,9 @@ export function createServices(parts: Parts) {
     liveSessions,
     propagation,
     jobs,
-    projects: new ProjectService(db.prisma, media),
-    segmentation: new SegmentationService(masks, engine, media, config),
+    projects,
+    segmentation,
+    fleet,
     models: new ModelService(engine, config.models.defaultModel),
     system: new SystemService(db, engine, parts.version),
     nodes: new NodeService(db.prisma),

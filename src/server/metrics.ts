@@ -77,6 +77,20 @@ export class Metrics {
     });
     new Gauge({ name: 'maskql_embedding_cache_bytes', help: 'Bytes held by the embedding cache', registers: reg, collect() { this.set(engine.cache.bytes); } });
     new Gauge({ name: 'maskql_encoder_runs_total', help: 'Image encoder runs since start', registers: reg, collect() { this.set(engine.encoderRuns); } });
+    new Gauge({
+      name: 'maskql_fleet_calls_served_total',
+      help: 'Routed calls this worker ran for api processes, by call and outcome (ROLE=worker)',
+      labelNames: ['call', 'outcome'] as const,
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const [label, n] of services.fleet?.served() ?? []) {
+          const [call, outcome] = label.split(' ');
+          this.set({ call, outcome }, n);
+        }
+      },
+    });
+    new Gauge({ name: 'maskql_fleet_calls_rerouted_total', help: 'Routed calls sent to another worker because theirs was lost (ROLE=api)', registers: reg, collect() { this.set(services.fleet?.caller?.rerouted ?? 0); } });
     engine.observe = (model, stage, ms) => this.inference.observe({ model, stage }, ms / 1000);
   }
 }

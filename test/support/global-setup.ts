@@ -9,12 +9,15 @@ import { generateDemoModel } from '../../scripts/models/generate-demo.js';
 import { mkdir } from 'node:fs/promises';
 import { testBins } from '../fixtures/video.js';
 import { DISCS_VIDEO, encodeDiscsVideo } from './discs-video.js';
+import { createPostgresDatabase } from './postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
     modelsDir: string;
     fixturesDir: string;
+    /** A migrated PostgreSQL database to copy (CREATE DATABASE ... TEMPLATE), when TEST_DATABASE_URL is set. */
+    postgresTemplate: string;
   }
 }
 
@@ -37,10 +40,18 @@ export default async function setup(project: TestProject) {
   await encodeDiscsVideo(path.join(fixturesDir, 'discs-long.mp4'), testBins(), 400);
   await encodeDiscsVideo(path.join(fixturesDir, 'discs-audio.mp4'), testBins(), DISCS_VIDEO.frames, 440);
 
+  // Processes that start together on a fresh PostgreSQL would race to migrate it: they copy this.
+  let pgTemplate: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+  if (process.env.TEST_DATABASE_URL) {
+    pgTemplate = await createPostgresDatabase(process.env.TEST_DATABASE_URL);
+    await (await openDatabase({ kind: 'postgres', url: pgTemplate.url })).dispose();
+  }
+  project.provide('postgresTemplate', pgTemplate ? new URL(pgTemplate.url).pathname.slice(1) : '');
   project.provide('pgliteTemplate', template);
   project.provide('modelsDir', modelsDir);
   project.provide('fixturesDir', fixturesDir);
   return async () => {
+    await pgTemplate?.drop();
     await rm(root, { recursive: true, force: true });
   };
 }

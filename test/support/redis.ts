@@ -34,8 +34,8 @@ export async function untilSubscribed(channel: string, count = 1): Promise<void>
 }
 
 /** Removes every key of a test's prefix. */
-export async function dropPrefix(prefix: string): Promise<void> {
-  const c = new Redis(redisUrl!);
+export async function dropPrefix(prefix: string, url = redisUrl!): Promise<void> {
+  const c = new Redis(url);
   try {
     const keys: string[] = [];
     let cursor = '0';

@@ -2,9 +2,9 @@
 // of the migrated PGlite template, or a new PostgreSQL database when TEST_DATABASE_URL is set.
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { startAppServer, type AppServer } from './app-server.js';
+import { createPostgresDatabase } from './postgres.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -35,22 +35,4 @@ export function startTestServer(opts: { db?: DatabaseKind; env?: Record<string, 
   });
 }
 
-/** A fresh, empty database on the PostgreSQL server of `adminUrl`, dropped by drop(). */
-export async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `maskql_t_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+export { createPostgresDatabase } from './postgres.js';

@@ -101,13 +101,18 @@ export class PropagationService {
     live.activeJobId = jobId;
   }
 
-  private onJobChange(job: JobSnapshot): void {
-    if (job.kind !== 'PROPAGATION' || !job.sessionId || !isTerminal(job.status)) return;
-    const live = this.registry.get(job.sessionId);
-    if (live?.activeJobId === job.id) {
+  /** The session's job has ended (here, or on another worker of a fleet): it is no longer busy. */
+  release(sessionId: string, jobId: string): void {
+    const live = this.registry.get(sessionId);
+    if (live?.activeJobId === jobId) {
       live.activeJobId = null;
       live.touch();
     }
+  }
+
+  private onJobChange(job: JobSnapshot): void {
+    if (job.kind !== 'PROPAGATION' || !job.sessionId || !isTerminal(job.status)) return;
+    this.release(job.sessionId, job.id);
     this.pubsub.publish('session:events', job.sessionId, { kind: job.status as 'COMPLETED' | 'FAILED' | 'CANCELLED', sessionId: job.sessionId, jobId: job.id, job });
   }
 }
