@@ -301,6 +301,7 @@ export class MediaService {
       height: sh,
       frameCount: media.frameCount ?? 1,
       bins: this.ffmpeg(),
+      maxDiskBytes: this.limits.frameStoreBytes,
     });
     const key = `sha256:${media.sha256}:${sw}x${sh}`;
     return {
