@@ -80,6 +80,7 @@ export class FrameStore {
   private readonly pins: Int32Array;
   private disposed = false;
   private written = 0;
+  private skipped = 0;
   private failure: { from: number; error: Error } | undefined;
   private filePath: string | undefined;
   private fh: FileHandle | undefined;
@@ -132,6 +133,11 @@ export class FrameStore {
   /** Frames decoded so far (a frame decoded again after leaving the window counts again). */
   get decodedFrames(): number {
     return this.written;
+  }
+
+  /** Frames decoded and dropped to reach a chunk because ffmpeg could not seek (no frame index). */
+  get skippedFrames(): number {
+    return this.skipped;
   }
 
   /** The path of the frame file, once decoding has started. */
@@ -322,6 +328,7 @@ export class FrameStore {
     const index = job.next > 0 && 'ffprobe' in this.opts.bins ? await (this.index ??= readFrameIndex(this.opts.videoPath, this.opts.bins, this.opts.streamIndex)) : null;
     if (job.stopped) return;
     const usable = index && index.count >= this.frameCount ? index : null;
+    if (!usable) this.skipped += job.next;
     job.decode = await decodeRange({
       videoPath: this.opts.videoPath,
       bins: this.opts.bins,
