@@ -166,7 +166,8 @@ export class FrameStore {
     this.last = index;
     this.readerChunk = this.chunkOf(index);
     this.notify();
-    await this.open();
+    // A frame in the window is pinned at once (before any await), so no decode can take its place.
+    if (!this.resident(index)) await this.open();
     while (!this.resident(index)) {
       if (this.disposed) throw new Error('FrameStore is disposed');
       if (this.failure && index >= this.failure.from) throw this.failure.error;
@@ -175,6 +176,7 @@ export class FrameStore {
         this.schedule();
       });
     }
+    this.schedule(); // prefetch: the chunk after the reader's, in its direction
     const read = this.readFrame(index);
     this.reads.add(read);
     try {
