@@ -22,7 +22,8 @@ export interface FrameStoreOptions {
   height: number;
   /** Frames to keep (from probeVideo); decoding stops after this many. */
   frameCount: number;
-  bins: Pick<FfmpegBins, 'ffmpeg' | 'ffprobe'> | Pick<FfmpegBins, 'ffmpeg'>;
+  /** ffprobe reads the frame index that seeking needs; without it a chunk is reached by decoding from frame 0. */
+  bins: Pick<FfmpegBins, 'ffmpeg'> & Partial<Pick<FfmpegBins, 'ffprobe'>>;
   /** The stream to decode (VideoInfo.streamIndex); default the first video stream. */
   streamIndex?: number;
   /** Kill ffmpeg when it produces no frame data for this long. Default 60 s. */
@@ -327,7 +328,8 @@ export class FrameStore {
   private async runJob(job: Job): Promise<void> {
     const caps = await this.open();
     // Seeking needs the frame index (one ffprobe over the packets); frame 0 never does.
-    const index = job.next > 0 && 'ffprobe' in this.opts.bins ? await (this.index ??= readFrameIndex(this.opts.videoPath, this.opts.bins, this.opts.streamIndex)) : null;
+    const { ffprobe } = this.opts.bins;
+    const index = job.next > 0 && ffprobe ? await (this.index ??= readFrameIndex(this.opts.videoPath, { ffprobe }, this.opts.streamIndex)) : null;
     if (job.stopped) return;
     const usable = index && index.count >= this.frameCount ? index : null;
     if (!usable) this.skipped += job.next;
