@@ -9,6 +9,8 @@ import type { ImageResult } from './image.bench.js';
 import type { InteractiveResult } from './interactive.bench.js';
 import type { MasksResult } from './masks.bench.js';
 import type { ExportResult } from './export.bench.js';
+import { frameStoreMarkdown, type FrameStoreResult } from './framestore.bench.js';
+import { objectsMarkdown, type ObjectsResult } from './objects.bench.js';
 import type { MemoryResult } from './memory.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
 import type { VideoResult } from './video.bench.js';
@@ -41,6 +43,8 @@ export interface Report {
   memoryError?: string;
   masks?: MasksResult;
   export?: ExportResult;
+  framestore?: FrameStoreResult;
+  objects?: ObjectsResult;
   notes: string[];
 }
 
@@ -199,6 +203,9 @@ export function markdown(r: Report): string {
     }
     out.push('', 'The masks are the disc\'s ground truth stored directly (no propagation): the figure is the export alone — ffmpeg decoding the original, the frames composed in the server, ffmpeg encoding them.', '');
   }
+
+  if (r.framestore) out.push(...frameStoreMarkdown(r.framestore));
+  if (r.objects) out.push(...objectsMarkdown(r.objects));
 
   if (r.memory) {
     const x = r.memory;

@@ -25,8 +25,10 @@ import { loadAverage, machine, markdown, writeReport, type Report } from './repo
 import { fmt } from './lib/stats.js';
 import { runVideoBench } from './video.bench.js';
 import { runExportBench } from './export.bench.js';
+import { runFrameStoreBench } from './framestore.bench.js';
+import { runObjectsBench } from './objects.bench.js';
 
-const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export'] as const;
+const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'framestore', 'objects'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 function parseArgs(argv: string[]) {
@@ -75,6 +77,11 @@ function parseArgs(argv: string[]) {
     freshVideo: flags.has('fresh-video'),
     exportFrames: Math.round(num('export-frames', quick ? 300 : 2000)),
     exportRounds: num('export-rounds', 1),
+    framestoreRounds: num('framestore-rounds', quick ? 1 : 2),
+    framestoreTrackRounds: num('framestore-track-rounds', quick ? 1 : 4),
+    objectsRounds: num('objects-rounds', quick ? 1 : 2),
+    objectsFrames: Math.round(num('objects-frames', quick ? 5 : 20)),
+    framestoreTrackFrames: Math.round(num('framestore-track-frames', quick ? 10 : 25)),
   };
 }
 
@@ -170,7 +177,7 @@ async function main(): Promise<void> {
     report.masks = runMasksBench({ rounds: args.masksRounds, warmup: 3 });
   }
 
-  if (['image', 'interactive', 'fanout', 'video'].some((f) => args.only.has(f as FigureName))) {
+  if (['image', 'interactive', 'fanout', 'video', 'objects'].some((f) => args.only.has(f as FigureName))) {
     log('models: the benchmark model (generated when its generator changed), the demo models');
     const models = await prepareModels(report.notes);
     report.setup['server'] = 'startApp(loadConfig({PORT: 0, DATA_DIR: <temp>, ENGINE_DEVICE: cpu, LOG_LEVEL: silent, ...defaults})) in this process; fetch POST /graphql; graphql-ws over the ws package';
@@ -215,6 +222,11 @@ async function main(): Promise<void> {
           warmup: 1,
         });
       }
+      if (args.only.has('objects')) {
+        log(`figure j: propagation with 1, 4, 16 objects (${args.objectsRounds} rounds of ${args.objectsFrames} frames)`);
+        report.loadAverages['objects'] = loadAverage();
+        report.objects = await runObjectsBench(server, { counts: [1, 4, 16], rounds: args.objectsRounds, frames: args.objectsFrames }, log);
+      }
     } finally {
       await server.stop();
       await rm(models.dir, { recursive: true, force: true });
@@ -232,6 +244,14 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
+  }
+
+  if (args.only.has('framestore')) {
+    const spec = longDiscVideo(2000);
+    const video = await cachedLongVideo(spec, args.freshVideo, report);
+    log(`figure i: frame store of the ${spec.frames}-frame video, old and new (${args.framestoreRounds} rounds of the store alone; ${args.framestoreTrackRounds} rounds of ${args.framestoreTrackFrames} tracked frames each way)`);
+    report.loadAverages['framestore'] = loadAverage();
+    report.framestore = await runFrameStoreBench({ video, spec, rounds: args.framestoreRounds, trackRounds: args.framestoreTrackRounds, trackFrames: args.framestoreTrackFrames }, log);
   }
 
   let memoryBudgetSec = 0;

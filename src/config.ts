@@ -38,6 +38,7 @@ const schema = z.object({
   MEDIA_MAX_SIDE: int(16_384, 1),
   VIDEO_MAX_BYTES: int(1024 * 1024 * 1024, 1),
   VIDEO_MAX_FRAMES: int(20_000, 1),
+  FRAME_STORE_MB: int(128, 1, 1 << 20),
   MEDIA_ALLOWED_ROOTS: list,
   MAX_OBJECTS_PER_REQUEST: int(32, 1, 1024),
   MAX_POINTS_PER_OBJECT: int(64, 1, 4096),
@@ -117,6 +118,8 @@ export interface Config {
     maxSide: number;
     videoMaxBytes: number;
     videoMaxFrames: number;
+    /** The most one session's frame store takes on disk (a longer video goes through a window). */
+    frameStoreBytes: number;
     allowedRoots: string[];
     ffmpegPath?: string;
     ffprobePath?: string;
@@ -210,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSide: e.MEDIA_MAX_SIDE,
       videoMaxBytes: e.VIDEO_MAX_BYTES,
       videoMaxFrames: e.VIDEO_MAX_FRAMES,
+      frameStoreBytes: e.FRAME_STORE_MB * 1024 * 1024,
       allowedRoots: e.MEDIA_ALLOWED_ROOTS.map((r) => path.resolve(r)),
       ffmpegPath: e.FFMPEG_PATH,
       ffprobePath: e.FFPROBE_PATH,

@@ -83,4 +83,5 @@ export function followJob(client: Client, sessionId: string, jobId: string, onFr
 export const START_SESSION = 'mutation($input: StartSessionInput!) { startSession(input: $input) { session { id tracker totalFrames } } }';
 export const ADD_PROMPT = 'mutation($input: AddPromptInput!) { addPrompt(input: $input) { objectId frame { frameIndex objects { objectId mask { area } } } } }';
 export const PROPAGATE = 'mutation($input: PropagateInput!) { propagate(input: $input) { job { id status framesTotal } } }';
+export const CLOSE_SESSION = 'mutation($input: SessionIdInput!) { closeSession(input: $input) { freedBytes } }';
 export const CANCEL_JOB = 'mutation($input: CancelJobInput!) { cancelJob(input: $input) { job { id status framesDone } } }';

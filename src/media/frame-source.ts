@@ -1,7 +1,6 @@
 // The frames of a stored video as the engine reads them (a tracker's FrameSource): decoded once
 // into a FrameStore under dir, scaled to at most FRAME_STORE_MAX_SIDE, as they are asked for.
 import type { FrameSource } from '../engine/index.js';
-import type { FfmpegBins } from './ffmpeg.js';
 import { FrameStore } from './video-frames.js';
 
 /** Video frames are stored at most this large on a side: enough for the models' inputs. */
@@ -17,11 +16,12 @@ export interface StoredVideo {
   frameCount: number;
 }
 
-export function videoFrameSource(video: StoredVideo, dir: string, bins: Pick<FfmpegBins, 'ffmpeg'>): { source: FrameSource; store: FrameStore } {
+/** `maxDiskBytes`: the bound of the store on disk (FRAME_STORE_MB); a longer video goes through a window. */
+export function videoFrameSource(video: StoredVideo, dir: string, bins: ConstructorParameters<typeof FrameStore>[0]['bins'], maxDiskBytes?: number): { source: FrameSource; store: FrameStore } {
   const scale = Math.min(1, FRAME_STORE_MAX_SIDE / Math.max(video.width, video.height));
   const sw = Math.max(2, Math.round(video.width * scale));
   const sh = Math.max(2, Math.round(video.height * scale));
-  const store = new FrameStore({ dir, videoPath: video.path, width: sw, height: sh, frameCount: video.frameCount, bins });
+  const store = new FrameStore({ dir, videoPath: video.path, width: sw, height: sh, frameCount: video.frameCount, bins, maxDiskBytes });
   const key = `sha256:${video.sha256}:${sw}x${sh}`;
   return {
     store,

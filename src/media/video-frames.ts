@@ -1,14 +1,14 @@
-// Decoded video frames on disk for a session: one ffmpeg decode to raw RGB, read by offset.
-// (Over 300 lines: the decoder process, waiting readers and the file's lifecycle are one job.)
-import { spawn, type ChildProcess } from 'node:child_process';
+// Decoded video frames on disk for a session, in a file of bounded size: the whole video when it
+// fits in maxDiskBytes, else a window of two chunks re-decoded on demand by seeking ffmpeg.
+// (Over 300 lines: the window's scheduling, its readers and the file's lifecycle are one job.)
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, statfs, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { RgbImage } from './image-decode.js';
-import { MediaError, errnoCode, mapDiskError, toolReason } from './media-error.js';
-import { INPUT_GUARD_ARGS, ffmpegCapabilities, fileInput, passthroughArgs, type FfmpegBins } from './ffmpeg.js';
+import { MediaError, errnoCode, mapDiskError } from './media-error.js';
+import { ffmpegCapabilities, type FfmpegBins, type FfmpegCapabilities } from './ffmpeg.js';
+import { decodeRange, type RangeDecode } from './frame-decoder.js';
+import { readFrameIndex, seekArgs, type FrameIndex } from './video-index.js';
 
 export interface FrameStoreOptions {
   /** Directory for the frame file (created if missing). */
@@ -22,18 +22,25 @@ export interface FrameStoreOptions {
   height: number;
   /** Frames to keep (from probeVideo); decoding stops after this many. */
   frameCount: number;
-  bins: Pick<FfmpegBins, 'ffmpeg'>;
+  /** ffprobe reads the frame index that seeking needs; without it a chunk is reached by decoding from frame 0. */
+  bins: Pick<FfmpegBins, 'ffmpeg'> & Partial<Pick<FfmpegBins, 'ffprobe'>>;
   /** The stream to decode (VideoInfo.streamIndex); default the first video stream. */
   streamIndex?: number;
   /** Kill ffmpeg when it produces no frame data for this long. Default 60 s. */
   stallTimeoutMs?: number;
   /** Refuse (TOO_LARGE) when frameCount * width * height * 3 exceeds this many bytes. */
   maxBytes?: number;
+  /**
+   * The most the frame file may take on disk (default 128 MiB, never less than two frames). A
+   * video that fits is decoded once, whole; a longer one through a window of two chunks of
+   * maxDiskBytes / 2, re-decoded from the nearest keyframe when a frame outside it is asked for.
+   */
+  maxDiskBytes?: number;
   /** swscale flags for the scale filter. Default 'bicubic+accurate_rnd+full_chroma_int'. */
   scaleFlags?: string;
 }
 
-type State = 'idle' | 'decoding' | 'done' | 'failed' | 'disposed';
+export const DEFAULT_FRAME_STORE_BYTES = 128 * 2 ** 20;
 
 interface Waiter {
   index: number;
@@ -41,11 +48,20 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+interface Job {
+  /** Next frame to be written, and the end of the range (exclusive). */
+  next: number;
+  end: number;
+  decode?: RangeDecode;
+  stopped: boolean;
+}
+
 /**
- * Decoded frames of one video, kept on disk rather than in memory. On first need ffmpeg decodes
- * the video once to raw RGB (rgb24) through a pipe; frame i is written at offset i*w*h*3 of a
- * single file, so getFrame(i) is one positional read. Frames become readable as soon as they
- * are written: getFrame waits for a frame the decoder has not reached yet.
+ * Decoded frames of one video, kept on disk rather than in memory, as raw RGB (rgb24): frame i
+ * of chunk c sits in region c mod regions, so getFrame(i) is one positional read. One ffmpeg at a
+ * time fills the chunks: forward it runs on, at most one chunk ahead of the reader; backward, the
+ * chunk before the reader's is decoded (from its nearest keyframe) while the reader is in it.
+ * Frames become readable as soon as they are written: getFrame waits for a frame not yet there.
  */
 export class FrameStore {
   readonly width: number;
@@ -53,18 +69,32 @@ export class FrameStore {
   readonly frameCount: number;
   /** Bytes of one frame: width * height * 3. */
   readonly frameBytes: number;
+  /** Frames the file holds at once: every frame when the video fits in maxDiskBytes. */
+  readonly slots: number;
+  /** Frames per chunk, and how many chunks the file holds (1: the whole video, or 2). */
+  readonly chunkFrames: number;
+  readonly regions: number;
 
   private readonly opts: FrameStoreOptions;
-  private state: State = 'idle';
+  private readonly regionChunk: Int32Array;
+  private readonly regionFill: Int32Array;
+  private readonly pins: Int32Array;
+  private disposed = false;
   private written = 0;
-  private error: Error | undefined;
+  private skipped = 0;
+  private failure: { from: number; error: Error } | undefined;
   private filePath: string | undefined;
   private fh: FileHandle | undefined;
-  private child: ChildProcess | undefined;
-  private starting: Promise<void> | undefined;
-  private decodeDone: Promise<void> | undefined;
+  private opening: Promise<FfmpegCapabilities> | undefined;
+  private index: Promise<FrameIndex | null> | undefined;
+  private job: Job | undefined;
+  private jobDone: Promise<void> | undefined;
+  private last = -1;
+  private dir: 1 | -1 = 1;
+  private readerChunk = 0;
   private readonly waiters = new Set<Waiter>();
   private readonly reads = new Set<Promise<unknown>>();
+  private wake: (() => void)[] = [];
 
   constructor(opts: FrameStoreOptions) {
     const { width, height, frameCount } = opts;
@@ -82,15 +112,33 @@ export class FrameStore {
         `decoded frames would take ${this.totalBytes} bytes (${frameCount} x ${width}x${height}); the limit is ${opts.maxBytes}`,
       );
     }
+    const fit = Math.floor((opts.maxDiskBytes ?? DEFAULT_FRAME_STORE_BYTES) / this.frameBytes);
+    this.regions = fit >= frameCount ? 1 : 2;
+    this.chunkFrames = this.regions === 1 ? frameCount : Math.max(1, Math.floor(fit / 2));
+    this.slots = this.regions * this.chunkFrames;
+    this.regionChunk = new Int32Array(this.regions).fill(-1);
+    this.regionFill = new Int32Array(this.regions);
+    this.pins = new Int32Array(this.regions);
   }
 
+  /** Bytes of every frame decoded (what the store would take without its window). */
   get totalBytes(): number {
     return this.frameCount * this.frameBytes;
   }
 
-  /** Frames decoded and readable so far. */
+  /** The most the frame file takes on disk. */
+  get diskBytes(): number {
+    return this.slots * this.frameBytes;
+  }
+
+  /** Frames decoded so far (a frame decoded again after leaving the window counts again). */
   get decodedFrames(): number {
     return this.written;
+  }
+
+  /** Frames decoded and dropped to reach a chunk because ffmpeg could not seek (no frame index). */
+  get skippedFrames(): number {
+    return this.skipped;
   }
 
   /** The path of the frame file, once decoding has started. */
@@ -98,34 +146,38 @@ export class FrameStore {
     return this.filePath;
   }
 
-  /** Start decoding now (getFrame does it on first need). Resolves once ffmpeg runs. */
-  start(): Promise<void> {
-    if (this.state === 'disposed') return Promise.reject(new Error('FrameStore is disposed'));
-    this.starting ??= this.begin().catch((err: unknown) => {
-      const e = err instanceof Error ? err : new Error(String(err));
-      this.fail(e);
-      throw e;
-    });
-    return this.starting;
+  /** Start decoding from frame 0 now (getFrame does it on first need). Resolves once the file is open. */
+  async start(): Promise<void> {
+    await this.open();
+    if (!this.disposed && !this.job && !this.resident(0)) this.startJob(0);
   }
 
-  /** Resolves with the number of frames once decoding has finished; rejects if it failed. */
+  /** Resolves with the number of frames once the last frame has been decoded; rejects if decoding failed. */
   async whenDecoded(): Promise<number> {
-    await this.start();
-    await this.decodeDone;
-    if (this.state === 'failed' || this.state === 'disposed') throw this.error ?? new Error('FrameStore is disposed');
-    return this.written;
+    await this.getFrame(this.frameCount - 1);
+    return this.frameCount;
   }
 
   async getFrame(index: number): Promise<RgbImage> {
     if (!Number.isInteger(index) || index < 0 || index >= this.frameCount) {
       throw new RangeError(`frame index ${index} is out of range 0..${this.frameCount - 1}`);
     }
-    if (this.state === 'disposed') throw new Error('FrameStore is disposed');
-    if (index >= this.written) {
-      await this.start();
-      await this.waitFor(index);
+    if (this.disposed) throw new Error('FrameStore is disposed');
+    if (this.last >= 0 && index !== this.last) this.dir = index < this.last ? -1 : 1;
+    this.last = index;
+    this.readerChunk = this.chunkOf(index);
+    this.notify();
+    // A frame in the window is pinned at once (before any await), so no decode can take its place.
+    if (!this.resident(index)) await this.open();
+    while (!this.resident(index)) {
+      if (this.disposed) throw new Error('FrameStore is disposed');
+      if (this.failure && index >= this.failure.from) throw this.failure.error;
+      await new Promise<void>((resolve, reject) => {
+        this.waiters.add({ index, resolve, reject });
+        this.schedule();
+      });
     }
+    this.schedule(); // prefetch: the chunk after the reader's, in its direction
     const read = this.readFrame(index);
     this.reads.add(read);
     try {
@@ -159,14 +211,16 @@ export class FrameStore {
 
   /** Kill a running ffmpeg, wait for it, and delete the frame file. Idempotent. */
   async dispose(): Promise<void> {
-    if (this.state === 'disposed') return;
-    const wasStarting = this.starting;
-    this.state = 'disposed';
-    this.error = new Error('FrameStore is disposed');
-    this.rejectWaiters(() => this.error!);
-    await wasStarting?.catch(() => undefined);
-    this.child?.kill('SIGKILL');
-    await this.decodeDone?.catch(() => undefined);
+    if (this.disposed) return;
+    this.disposed = true;
+    const err = new Error('FrameStore is disposed');
+    for (const w of this.waiters) w.reject(err);
+    this.waiters.clear();
+    this.job?.decode?.stop();
+    if (this.job) this.job.stopped = true;
+    this.notify();
+    await this.opening?.catch(() => undefined);
+    await this.jobDone;
     await Promise.allSettled([...this.reads]);
     await this.fh?.close().catch(() => undefined);
     this.fh = undefined;
@@ -175,60 +229,32 @@ export class FrameStore {
 
   // -------------------------------------------------------------------------------------------
 
-  private async begin(): Promise<void> {
-    const { dir, videoPath, bins } = this.opts;
-    await mkdir(dir, { recursive: true }).catch((e: unknown) => {
-      throw mapDiskError(e);
-    });
-    await this.checkFreeSpace(dir);
-    const caps = await ffmpegCapabilities(bins.ffmpeg);
-    if (this.isDisposed()) return;
-
-    this.filePath = path.join(dir, `frames-${process.pid}-${randomBytes(6).toString('hex')}.rgb`);
-    this.fh = await open(this.filePath, 'wx+', 0o600);
-    if (this.isDisposed()) return;
-
-    const flags = this.opts.scaleFlags ?? 'bicubic+accurate_rnd+full_chroma_int';
-    const args = [
-      '-hide_banner',
-      '-nostdin',
-      '-v',
-      'error',
-      ...INPUT_GUARD_ARGS,
-      '-i',
-      fileInput(videoPath),
-      '-map',
-      this.opts.streamIndex !== undefined ? `0:${this.opts.streamIndex}` : '0:v:0',
-      '-an',
-      '-sn',
-      '-dn',
-      '-vf',
-      `scale=${this.width}:${this.height}:flags=${flags}`,
-      '-pix_fmt',
-      'rgb24',
-      ...passthroughArgs(caps),
-      '-frames:v',
-      String(this.frameCount),
-      '-f',
-      'rawvideo',
-      'pipe:1',
-    ];
-    const child = spawn(bins.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    this.child = child;
-    this.state = 'decoding';
-    this.decodeDone = this.run(child);
-    // Surface spawn failures (ENOENT...) from start() itself.
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', () => resolve());
-      child.once('error', (e) => reject(e));
-    }).catch((e: unknown) => {
-      const code = errnoCode(e);
-      throw new MediaError('FFMPEG_UNAVAILABLE', `cannot run ffmpeg: ${code ?? String(e)}`, { cause: e });
-    });
+  private chunkOf(i: number): number {
+    return Math.floor(i / this.chunkFrames);
   }
 
-  private isDisposed(): boolean {
-    return this.state === 'disposed';
+  private resident(i: number): boolean {
+    const c = this.chunkOf(i);
+    const r = c % this.regions;
+    return this.regionChunk[r] === c && this.regionFill[r]! > i - c * this.chunkFrames;
+  }
+
+  /** The file, ffmpeg's capabilities and the free-space check, once. A failure fails every frame. */
+  private open(): Promise<FfmpegCapabilities> {
+    this.opening ??= (async () => {
+      const { dir, bins } = this.opts;
+      await mkdir(dir, { recursive: true }).catch((e: unknown) => {
+        throw mapDiskError(e);
+      });
+      await this.checkFreeSpace(dir);
+      const caps = await ffmpegCapabilities(bins.ffmpeg);
+      if (this.disposed) throw new Error('FrameStore is disposed');
+      this.filePath = path.join(dir, `frames-${process.pid}-${randomBytes(6).toString('hex')}.rgb`);
+      this.fh = await open(this.filePath, 'wx+', 0o600);
+      return caps;
+    })();
+    this.opening.catch((e: unknown) => this.fail(0, e instanceof Error ? e : new Error(String(e))));
+    return this.opening;
   }
 
   private async checkFreeSpace(dir: string): Promise<void> {
@@ -239,158 +265,171 @@ export class FrameStore {
     } catch {
       return; // statfs unsupported: find out while writing
     }
-    if (free < this.totalBytes) {
+    if (free < this.diskBytes) {
       throw new MediaError(
         'DISK_FULL',
-        `decoded frames need ${Math.ceil(this.totalBytes / 2 ** 20)} MiB on disk; ${Math.floor(free / 2 ** 20)} MiB are free`,
+        `decoded frames need ${Math.ceil(this.diskBytes / 2 ** 20)} MiB on disk; ${Math.floor(free / 2 ** 20)} MiB are free`,
       );
     }
   }
 
-  /** Pump ffmpeg's stdout into the frame file; settle the store when ffmpeg ends. */
-  private async run(child: ChildProcess): Promise<void> {
-    const stallMs = this.opts.stallTimeoutMs ?? 60_000;
-    let stalled = false;
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        child.kill('SIGKILL');
-      }, stallMs);
-    };
-    arm();
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
-      stderr += s;
-      if (stderr.length > 32_768) stderr = stderr.slice(-16_384);
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: unknown }>((resolve) => {
-      child.once('error', (e) => resolve({ code: null, signal: null, spawnError: e }));
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    });
+  /** What the decoder should fill next: the oldest waiter's chunk, else the chunk after the reader's. */
+  private target(): number | undefined {
+    for (const w of this.waiters) if (!this.resident(w.index) && !this.failed(w.index)) return this.chunkOf(w.index);
+    const c = this.readerChunk + this.dir;
+    const end = Math.min(this.frameCount, (c + 1) * this.chunkFrames);
+    if (c < 0 || c * this.chunkFrames >= this.frameCount || this.failed(c * this.chunkFrames)) return undefined;
+    return this.resident(end - 1) ? undefined : c;
+  }
 
-    const total = this.totalBytes;
-    let offset = 0;
-    const sink = new Writable({
-      highWaterMark: 1 << 20,
-      write: (chunk: Buffer, _enc, cb) => {
-        arm();
-        void (async () => {
-          if (this.isDisposed() || !this.fh) return;
-          const len = Math.min(chunk.length, total - offset);
-          let done = 0;
-          while (done < len) {
-            const { bytesWritten } = await this.fh.write(chunk, done, len - done, offset + done);
-            done += bytesWritten;
-          }
-          offset += len;
-          const frames = Math.floor(offset / this.frameBytes);
-          if (frames > this.written) {
-            this.written = frames;
-            this.wakeWaiters();
-          }
-        })().then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
+  private failed(i: number): boolean {
+    return !!this.failure && i >= this.failure.from;
+  }
+
+  /** Whether the running job will write chunk c soon: it is on it, or on the one before, going on. */
+  private covers(job: Job, c: number): boolean {
+    const at = this.chunkOf(job.next);
+    return !job.stopped && job.next < job.end && c >= at && c <= this.chunkOf(job.end - 1) && c - at < this.regions;
+  }
+
+  private schedule(): void {
+    if (this.disposed || !this.fh) return;
+    const c = this.target();
+    if (c === undefined) return;
+    const job = this.job;
+    if (job) {
+      if (this.covers(job, c)) return;
+      for (const w of this.waiters) if (this.covers(job, this.chunkOf(w.index))) return; // busy for someone
+      job.stopped = true;
+      job.decode?.stop();
+      this.notify();
+      return; // schedule() runs again when it has ended
+    }
+    this.startJob(c);
+  }
+
+  /** One ffmpeg from the first missing frame of chunk c: to the end going forward, else that chunk only. */
+  private startJob(c: number): void {
+    const r = c % this.regions;
+    const from = c * this.chunkFrames + (this.regionChunk[r] === c ? this.regionFill[r]! : 0);
+    const chunkEnd = Math.min(this.frameCount, (c + 1) * this.chunkFrames);
+    const end = this.dir === 1 ? this.frameCount : chunkEnd;
+    const job: Job = { next: from, end, stopped: false };
+    this.job = job;
+    this.jobDone = this.runJob(job).then(
+      () => undefined,
+      (e: unknown) => this.fail(job.next, e instanceof Error ? e : new Error(String(e))),
+    ).finally(() => {
+      this.job = undefined;
+      this.schedule();
+    });
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    const caps = await this.open();
+    // Seeking needs the frame index (one ffprobe over the packets); frame 0 never does.
+    const { ffprobe } = this.opts.bins;
+    const index = job.next > 0 && ffprobe ? await (this.index ??= readFrameIndex(this.opts.videoPath, { ffprobe }, this.opts.streamIndex)) : null;
+    if (job.stopped) return;
+    const usable = index && index.count >= this.frameCount ? index : null;
+    if (!usable) this.skipped += job.next;
+    job.decode = await decodeRange({
+      videoPath: this.opts.videoPath,
+      bins: this.opts.bins,
+      caps,
+      width: this.width,
+      height: this.height,
+      streamIndex: this.opts.streamIndex,
+      scaleFlags: this.opts.scaleFlags,
+      stallTimeoutMs: this.opts.stallTimeoutMs,
+      seek: seekArgs(usable, job.next),
+      first: job.next,
+      count: job.end - job.next,
+      write: (frame, pos, bytes) => this.writeFrame(job, frame, pos, bytes),
+      frameDone: (frame) => {
+        if (this.disposed || job.stopped) return;
+        job.next = frame + 1;
+        this.regionFill[this.chunkOf(frame) % this.regions]!++;
+        this.written++;
+        for (const w of this.waiters) {
+          if (w.index > frame || !this.resident(w.index)) continue;
+          this.waiters.delete(w);
+          w.resolve();
+        }
       },
     });
-
-    let writeError: unknown;
-    try {
-      await pipeline(child.stdout!, sink);
-    } catch (e) {
-      writeError = e;
-      child.kill('SIGKILL');
-    }
-    const { code, signal, spawnError } = await exited;
-    clearTimeout(timer);
-
-    if (this.isDisposed()) return;
-    if (spawnError) {
-      this.fail(new MediaError('FFMPEG_UNAVAILABLE', `cannot run ffmpeg: ${errnoCode(spawnError) ?? String(spawnError)}`, { cause: spawnError }));
-      return;
-    }
-    if (writeError) {
-      const mapped = mapDiskError(writeError);
-      this.fail(mapped instanceof Error ? mapped : new Error(String(mapped)));
-      return;
-    }
-    const reason = toolReason(stderr, this.opts.videoPath);
-    if (stalled) {
-      this.fail(new MediaError('CORRUPT_MEDIA', `ffmpeg produced no frame for ${Math.round(stallMs / 1000)} s and was stopped`));
-      return;
-    }
-    if (code !== 0) {
-      this.fail(
-        new MediaError(
-          'CORRUPT_MEDIA',
-          `decoding stopped after ${this.written} of ${this.frameCount} frames (ffmpeg ${code ?? signal}): ${reason}`,
-        ),
-      );
-      return;
-    }
-    if (this.written < this.frameCount) {
-      this.fail(
-        new MediaError(
-          'CORRUPT_MEDIA',
-          `the video decoded to ${this.written} frames, not ${this.frameCount}${reason ? `: ${reason}` : ''}`,
-        ),
-      );
-      return;
-    }
-    this.state = 'done';
-    this.child = undefined;
-    this.wakeWaiters();
+    if (job.stopped) job.decode.stop();
+    const res = await job.decode.done;
+    if (res.error && !job.stopped) this.fail(job.next, res.error);
   }
 
-  /** Decoding ended early: frames already written stay readable; the rest reject with err. */
-  private fail(err: Error): void {
-    if (this.state === 'disposed') return;
-    this.state = 'failed';
-    this.error = err;
-    this.child = undefined;
-    this.wakeWaiters();
-    this.rejectWaiters(() => err);
-  }
-
-  private waitFor(index: number): Promise<void> {
-    if (index < this.written) return Promise.resolve();
-    if (this.state === 'failed' || this.state === 'disposed' || this.state === 'done') {
-      return Promise.reject(this.error ?? new MediaError('CORRUPT_MEDIA', `frame ${index} was not decoded`));
+  private async writeFrame(job: Job, frame: number, pos: number, bytes: Buffer): Promise<void> {
+    const c = this.chunkOf(frame);
+    const r = c % this.regions;
+    if (pos === 0 && this.regionChunk[r] !== c) await this.claim(job, c, r);
+    if (job.stopped || this.disposed || !this.fh) throw new Error('stopped');
+    const offset = (r * this.chunkFrames + (frame - c * this.chunkFrames)) * this.frameBytes + pos;
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done, offset + done);
+      done += bytesWritten;
     }
-    return new Promise((resolve, reject) => this.waiters.add({ index, resolve, reject }));
   }
 
-  private wakeWaiters(): void {
+  /**
+   * Wait until region r may take chunk c: no read in it, and (unless someone waits for chunk c)
+   * it does not hold the reader's chunk — that keeps a forward decode one chunk ahead at most.
+   */
+  private async claim(job: Job, c: number, r: number): Promise<void> {
+    for (;;) {
+      if (job.stopped || this.disposed) return;
+      const wanted = [...this.waiters].some((w) => this.chunkOf(w.index) === c);
+      if (this.pins[r] === 0 && (this.regionChunk[r] !== this.readerChunk || wanted)) break;
+      await new Promise<void>((resolve) => this.wake.push(resolve));
+    }
+    this.regionChunk[r] = c;
+    this.regionFill[r] = 0;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = [];
+    for (const w of wake) w();
+  }
+
+  /** Decoding failed at frame `from`: frames before it stay readable; waiters at or after it reject. */
+  private fail(from: number, err: Error): void {
+    if (this.disposed) return;
+    if (!this.failure || from < this.failure.from) this.failure = { from, error: err };
     for (const w of this.waiters) {
-      if (w.index < this.written) {
-        this.waiters.delete(w);
-        w.resolve();
-      }
-    }
-  }
-
-  private rejectWaiters(err: () => Error): void {
-    for (const w of this.waiters) {
+      if (w.index < this.failure.from) continue;
       this.waiters.delete(w);
-      w.reject(err());
+      w.reject(this.failure.error);
     }
   }
 
   private async readFrame(index: number): Promise<RgbImage> {
     const fh = this.fh;
-    if (!fh || this.isDisposed()) throw new Error('FrameStore is disposed');
-    const data = Buffer.allocUnsafe(this.frameBytes);
-    let done = 0;
-    while (done < this.frameBytes) {
-      const { bytesRead } = await fh.read(data, done, this.frameBytes - done, index * this.frameBytes + done);
-      if (bytesRead === 0) throw new MediaError('CORRUPT_MEDIA', `frame ${index} is missing from the frame file`);
-      done += bytesRead;
+    if (!fh || this.disposed) throw new Error('FrameStore is disposed');
+    const c = this.chunkOf(index);
+    const r = c % this.regions;
+    this.pins[r]!++;
+    try {
+      const data = Buffer.allocUnsafe(this.frameBytes);
+      const at = (r * this.chunkFrames + index - c * this.chunkFrames) * this.frameBytes;
+      let done = 0;
+      while (done < this.frameBytes) {
+        const { bytesRead } = await fh.read(data, done, this.frameBytes - done, at + done);
+        if (bytesRead === 0) throw new MediaError('CORRUPT_MEDIA', `frame ${index} is missing from the frame file`);
+        done += bytesRead;
+      }
+      return { data, width: this.width, height: this.height };
+    } finally {
+      this.pins[r]!--;
+      this.notify();
     }
-    return { data, width: this.width, height: this.height };
   }
 }
-
 
 const FRAME_FILE = /^frames-(\d+)-[0-9a-f]{12}\.rgb$/;
 

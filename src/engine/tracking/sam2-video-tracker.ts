@@ -16,6 +16,15 @@ import { TrackerBase } from './tracker-base.js';
 import { framePlan, type FrameResult, type FrameSource, type PropagateOptions } from './tracker.js';
 
 type Tensors = Record<string, ort.Tensor>;
+type Runner = ReturnType<Engine['runner']>;
+interface Item {
+  /** Position in the frame's object list. */
+  k: number;
+  objectId: number;
+  prompt: ObjectPrompt | undefined;
+  embed: { tensor: ort.Tensor; own: boolean };
+  pts: { coords: number[]; labels: number[] };
+}
 
 export function hasVideoModules(model: LoadedModel): boolean {
   return 'memory_attention' in model.sessions && 'video_encoder' in model.sessions;
@@ -78,15 +87,14 @@ export class Sam2VideoTracker extends TrackerBase {
       const feats = await next!;
       next = k + 1 < plan.length ? this.features(plan[k + 1], PRIORITY_BACKGROUND) : undefined;
       next?.catch(() => undefined);
-      const objects: FrameResult['objects'] = [];
       // Every object on every frame, whichever frames it was prompted on: its memory holds its
       // conditioning frames on both sides of t (null only when it has none, or is absent).
-      for (const id of this.objectIds()) {
-        const own = this.prompts.get(id, t);
-        const mask = await this.step(id, t, step, feats, own, PRIORITY_BACKGROUND);
-        this.memory.record(t, id, mask);
-        objects.push({ objectId: id, mask });
-      }
+      const ids = this.objectIds();
+      const masks = await this.stepAll(ids, t, step, feats, PRIORITY_BACKGROUND);
+      const objects: FrameResult['objects'] = ids.map((id, k) => {
+        this.memory.record(t, id, masks[k]!);
+        return { objectId: id, mask: masks[k]! };
+      });
       for (const b of this.banks.values()) b.prune(t, opts.start);
       yield { frameIndex: t, objects };
     }
@@ -107,38 +115,87 @@ export class Sam2VideoTracker extends TrackerBase {
 
   /** Decodes one object on one frame and writes its memory; null when the object is absent. */
   private async step(objectId: number, t: number, step: 1 | -1, feats: Tensors, prompt: ObjectPrompt | undefined, priority: number): Promise<SegmentedMask | null> {
+    return (await this.stepAll([objectId], t, step, feats, priority, prompt))[0]!;
+  }
+
+  /**
+   * Decodes objects on one frame and writes their memories. Memory attention and the memory
+   * encoder take one object at a time (their graphs have a batch of 1); the mask decoder takes
+   * every object of the frame in one run, grouped by prompt length (no padding point is added,
+   * so each object's mask is the one a run of its own gives).
+   */
+  private async stepAll(ids: number[], t: number, step: 1 | -1, feats: Tensors, priority: number, prompt?: ObjectPrompt): Promise<(SegmentedMask | null)[]> {
     const run = this.engine.runner(this.model, priority);
-    const s = this.model.sessions;
+    const geom = resizeGeometry(this.model.manifest.preprocessing, this.video.width, this.video.height);
+    const items: Item[] = [];
+    for (const [k, objectId] of ids.entries()) {
+      const own = prompt ?? this.prompts.get(objectId, t);
+      const embed = await this.conditioned(objectId, t, step, feats, own, run);
+      if (!embed) continue;
+      const pts = own ? promptPoints(own, geom, this.video.width, this.video.height, false) : { coords: [0, 0], labels: [-1] };
+      items.push({ k, objectId, prompt: own, embed, pts });
+    }
+    const out: (SegmentedMask | null)[] = ids.map(() => null);
+    const groups = new Map<number, Item[]>();
+    for (const it of items) groups.set(it.pts.labels.length, [...(groups.get(it.pts.labels.length) ?? []), it]);
+    for (const group of groups.values()) {
+      const decoded = await this.decodeBatch(group, feats, run);
+      for (const [g, it] of group.entries()) out[it.k] = await this.remember(it, t, feats, decoded[g]!, run, geom);
+    }
+    return out;
+  }
+
+  /** The object's image embedding on frame t: the frame's own when prompted there, else memory-conditioned; null when absent. */
+  private async conditioned(objectId: number, t: number, step: 1 | -1, feats: Tensors, prompt: ObjectPrompt | undefined, run: Runner): Promise<{ tensor: ort.Tensor; own: boolean } | null> {
     const bank = this.bank(objectId);
-    let imageEmbed = feats.pix_feat;
     // An object whose prompts were all cleared has nothing to track from (its old results are stale).
     if (!prompt && bank.cond.size === 0) return null;
     const memIn = prompt || !this.shape ? null : bank.inputs(t, step, this.shape, this.video.frameCount);
-    if (memIn) {
-      const { memDim, memH, memW } = this.shape!;
-      const out = await run(s.memory_attention, {
-        current_vision_feat: feats.vision_feats,
-        current_vision_pos_embed: feats.vision_pos_embed,
-        memory_0: new ort.Tensor('float32', memIn.objPtrs, [1, memIn.nPtr, this.shape!.ptrDim]),
-        memory_1: new ort.Tensor('float32', memIn.memories, [1, memIn.nMem, memDim, memH, memW]),
-        memory_pos_embed: new ort.Tensor('float32', memIn.posEmbed, [1, memIn.posRows, memDim]),
-        cond_frame_id_diff: new ort.Tensor('float32', new Float32Array([memIn.condFrameDistance]), []),
-      }, { transfer: ['memory_0', 'memory_1', 'memory_pos_embed'] });
-      imageEmbed = out.image_embed as ort.Tensor;
-    } else if (!prompt) {
-      return null; // nothing to track from
+    if (!memIn) return prompt ? { tensor: feats.pix_feat, own: true } : null; // nothing to track from
+    const { memDim, memH, memW } = this.shape!;
+    const out = await run(this.model.sessions.memory_attention, {
+      current_vision_feat: feats.vision_feats,
+      current_vision_pos_embed: feats.vision_pos_embed,
+      memory_0: new ort.Tensor('float32', memIn.objPtrs, [1, memIn.nPtr, this.shape!.ptrDim]),
+      memory_1: new ort.Tensor('float32', memIn.memories, [1, memIn.nMem, memDim, memH, memW]),
+      memory_pos_embed: new ort.Tensor('float32', memIn.posEmbed, [1, memIn.posRows, memDim]),
+      cond_frame_id_diff: new ort.Tensor('float32', new Float32Array([memIn.condFrameDistance]), []),
+    }, { transfer: ['memory_0', 'memory_1', 'memory_pos_embed'] });
+    return { tensor: out.image_embed as ort.Tensor, own: false };
+  }
+
+  /** One mask decoder run for objects with prompts of the same length; its outputs split per object. */
+  private async decodeBatch(group: Item[], feats: Tensors, run: Runner): Promise<Tensors[]> {
+    const n = group.length;
+    const b = packBatch(group.map((it) => it.pts));
+    let embed = group[0]!.embed.tensor;
+    if (n > 1) {
+      const one = f32(embed).length;
+      const data = new Float32Array(n * one);
+      group.forEach((it, g) => data.set(f32(it.embed.tensor), g * one));
+      embed = new ort.Tensor('float32', data, [n, ...(embed.dims as number[]).slice(1)]);
     }
-    const geom = resizeGeometry(this.model.manifest.preprocessing, this.video.width, this.video.height);
-    const pts = prompt ? promptPoints(prompt, geom, this.video.width, this.video.height, false) : { coords: [0, 0], labels: [-1] };
-    const b = packBatch([pts]);
-    const dec = await run(s.video_decoder, {
-      point_coords: new ort.Tensor('float32', b.coords, [1, b.p, 2]),
-      point_labels: new ort.Tensor('float32', b.labels, [1, b.p]),
-      image_embed: imageEmbed,
+    const dec = await run(this.model.sessions.video_decoder, {
+      point_coords: new ort.Tensor('float32', b.coords, [n, b.p, 2]),
+      point_labels: new ort.Tensor('float32', b.labels, [n, b.p]),
+      image_embed: embed,
       high_res_feats_0: feats.high_res_feat0,
       high_res_feats_1: feats.high_res_feat1,
-    }, { transfer: memIn ? ['point_coords', 'point_labels', 'image_embed'] : ['point_coords', 'point_labels'] }); // the frame's own features are not ours to give
-    const enc = await run(s.memory_encoder, { mask_for_mem: dec.mask_for_mem, pix_feat: feats.pix_feat, occ_logit: dec.occ_logit }, { transfer: ['mask_for_mem'] });
+    }, { transfer: n > 1 || !group[0]!.embed.own ? ['point_coords', 'point_labels', 'image_embed'] : ['point_coords', 'point_labels'] }); // the frame's own features are not ours to give
+    if (n === 1) return [dec];
+    return group.map((_, g) => {
+      const part: Tensors = {};
+      for (const [name, t] of Object.entries(dec)) {
+        const one = f32(t).length / n;
+        part[name] = new ort.Tensor('float32', f32(t).slice(g * one, (g + 1) * one), [1, ...(t.dims as number[]).slice(1)]);
+      }
+      return part;
+    });
+  }
+
+  /** Writes the object's memory from its decoder outputs; its mask, null when absent. */
+  private async remember(it: Item, t: number, feats: Tensors, dec: Tensors, run: Runner, geom: ReturnType<typeof resizeGeometry>): Promise<SegmentedMask | null> {
+    const enc = await run(this.model.sessions.memory_encoder, { mask_for_mem: dec.mask_for_mem, pix_feat: feats.pix_feat, occ_logit: dec.occ_logit }, { transfer: ['mask_for_mem'] });
     const features = enc.maskmem_features as ort.Tensor;
     const posEnc = enc.maskmem_pos_enc as ort.Tensor;
     const objPtr = dec.obj_ptr as ort.Tensor;
@@ -148,7 +205,7 @@ export class Sam2VideoTracker extends TrackerBase {
       const [, , memH, memW] = features.dims as number[];
       this.shape = { temporalCode: f32(tc).slice(), numMaskmem: tc.dims[0] as number, memDim, memTokens, memH, memW, ptrDim: objPtr.dims[1] as number };
     }
-    bank.add({ frame: t, features: f32(features).slice(), posEnc: f32(posEnc).slice(), objPtr: f32(objPtr).slice() }, !!prompt);
+    this.bank(it.objectId).add({ frame: t, features: f32(features).slice(), posEnc: f32(posEnc).slice(), objPtr: f32(objPtr).slice() }, !!it.prompt);
     const occluded = f32(dec.occ_logit as ort.Tensor)[0] <= 0;
     if (occluded) return null;
     const pred = dec.pred_mask as ort.Tensor;

@@ -295,7 +295,7 @@ export class MediaService {
       return { source: { width: media.width, height: media.height, frameCount: 1, frame: () => image }, store: null };
     }
     const video = { path: this.filePath(media), sha256: media.sha256, width: media.width, height: media.height, frameCount: media.frameCount ?? 1 };
-    return videoFrameSource(video, path.join(this.framesDir, scope), this.ffmpeg());
+    return videoFrameSource(video, path.join(this.framesDir, scope), this.ffmpeg(), this.limits.frameStoreBytes);
   }
 
   /** The engine's view of an image sent inline as base64 (checked like an upload, never stored). */
