@@ -15,7 +15,10 @@ export const PREPROCESS_CONTRACT: FamilyContract = { preprocess: { inputs: ['ima
 export type EncoderInput =
   /** The encoder's input tensor [1, 3, S, S], ours to give up. */
   | { kind: 'normalised'; data: Float32Array }
-  /** Decoded pixels for the preprocessing graph, ours to give up (moved to the worker). */
+  /**
+   * Decoded pixels for the preprocessing graph, ours to give up: moved to the worker (sharp's
+   * own buffers cannot be detached, so postMessage copies those: under a millisecond a megapixel).
+   */
   | { kind: 'rgb'; data: Uint8Array; width: number; height: number; resized: [number, number] };
 
 /** Decodes an image file to RGB (EXIF rotation applied, alpha dropped, sRGB): the pixels as stored. */
