@@ -25,8 +25,13 @@ import { loadAverage, machine, markdown, writeReport, type Report } from './repo
 import { fmt } from './lib/stats.js';
 import { runVideoBench } from './video.bench.js';
 import { runExportBench } from './export.bench.js';
+import { loadConfig } from '../src/config.js';
+import { runFlopsBench } from './flops.bench.js';
+import { runPhrasesBench } from './phrases.bench.js';
+import { runThreadsBench } from './threads.bench.js';
+import type { BenchServer } from './lib/server.js';
 
-const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export'] as const;
+const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'flops', 'phrases', 'threads'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 function parseArgs(argv: string[]) {
@@ -75,6 +80,12 @@ function parseArgs(argv: string[]) {
     freshVideo: flags.has('fresh-video'),
     exportFrames: Math.round(num('export-frames', quick ? 300 : 2000)),
     exportRounds: num('export-rounds', 1),
+    // Issue 16, engine figures (report-engine.ts).
+    phrasesRounds: num('phrases-rounds', quick ? 2 : 6),
+    phrasesBudgetSec: num('phrases-budget-sec', quick ? 20 : 40),
+    threadsSettings: flags.get('threads-settings')?.split(',').map(Number) ?? [0, 1, 2, 4],
+    threadsRounds: num('threads-rounds', quick ? 2 : 6),
+    threadsBudgetSec: num('threads-budget-sec', quick ? 40 : 75),
   };
 }
 
@@ -149,6 +160,32 @@ async function runMemoryChild(opts: { video: string; frames: number; budgetSec: 
   return result;
 }
 
+/** Issue 16's engine figures: FLOPs of bench-sam2 against SAM 2.1 tiny, phrases in one call, the ENGINE_THREADS sweep. */
+async function runEngineFigures(args: ReturnType<typeof parseArgs>, report: Report, server: BenchServer, modelsDir: string): Promise<void> {
+  report.engine = { threadsDefault: loadConfig({}).engine.threads };
+  if (args.only.has('flops')) {
+    log('issue 16: FLOPs of bench-sam2 (counted from its graphs) and of SAM 2.1 tiny (from its architecture)');
+    const m = await server.app.engine.model(BENCH_MODEL_NAME);
+    report.engine.flops = await runFlopsBench({ dir: m.dir, manifest: m.manifest });
+  }
+  if (args.only.has('phrases')) {
+    log(`issue 16: 8 phrases in one call against 8 calls (demo, up to ${args.phrasesRounds} rounds within ${args.phrasesBudgetSec} s)`);
+    report.loadAverages['phrases'] = loadAverage();
+    report.engine.phrases = await runPhrasesBench(server, { model: 'demo', rounds: args.phrasesRounds, budgetSec: args.phrasesBudgetSec, warmup: 1 });
+  }
+  if (args.only.has('threads')) {
+    log(`issue 16: ENGINE_THREADS sweep ${args.threadsSettings.join(', ')} (up to ${args.threadsRounds} rounds within ${args.threadsBudgetSec} s)`);
+    report.loadAverages['threads'] = loadAverage();
+    report.engine.threads = await runThreadsBench({
+      modelsDir,
+      settings: args.threadsSettings,
+      models: [{ model: BENCH_MODEL_NAME, objects: 1 }, { model: 'demo', objects: 3 }],
+      rounds: args.threadsRounds,
+      budgetSec: args.threadsBudgetSec,
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -170,7 +207,7 @@ async function main(): Promise<void> {
     report.masks = runMasksBench({ rounds: args.masksRounds, warmup: 3 });
   }
 
-  if (['image', 'interactive', 'fanout', 'video'].some((f) => args.only.has(f as FigureName))) {
+  if (['image', 'interactive', 'fanout', 'video', 'flops', 'phrases', 'threads'].some((f) => args.only.has(f as FigureName))) {
     log('models: the benchmark model (generated when its generator changed), the demo models');
     const models = await prepareModels(report.notes);
     report.setup['server'] = 'startApp(loadConfig({PORT: 0, DATA_DIR: <temp>, ENGINE_DEVICE: cpu, LOG_LEVEL: silent, ...defaults})) in this process; fetch POST /graphql; graphql-ws over the ws package';
@@ -187,6 +224,7 @@ async function main(): Promise<void> {
           await runImageBench(server, { model: 'demo', objects: 3, rounds: args.demoImageRounds, warmup: 2 }),
         ];
       }
+      await runEngineFigures(args, report, server, models.dir);
       if (args.only.has('interactive')) {
         log(`figure c: interactive latency, ${args.interactiveClients} clients x ${args.interactiveClicks} clicks, alone and under propagation (${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds within ${args.interactiveBudgetSec} s)`);
         report.loadAverages['interactive'] = loadAverage();
