@@ -2,6 +2,7 @@
 // against the model + decoding the file, the FLOPs behind the cache ratio, many phrases in one
 // call, and the ENGINE_THREADS sweep. Self-contained: other sections are written elsewhere.
 import type { FlopsResult } from './flops.bench.js';
+import type { FlopCount } from './lib/flops.js';
 import type { ImageResult } from './image.bench.js';
 import type { PhrasesResult } from './phrases.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
@@ -12,6 +13,9 @@ export interface EngineReport {
   flops?: FlopsResult;
   phrases?: PhrasesResult;
   threads?: ThreadsResult;
+  /** Figures a, b on bench-sam2-t (bench-sam2 with SAM 2.1 tiny's encoder FLOPs), and its encoder's FLOPs. */
+  tinyFlops?: ImageResult;
+  tinyFlopsEncoder?: FlopCount;
   /** ENGINE_THREADS' default in src/config.ts when the run was made. */
   threadsDefault?: number;
 }
@@ -43,6 +47,10 @@ export function engineSection(r: EngineReport): string[] {
   if (bench) {
     rows.push(`| cached vs uncached ≥ 10× (\`${bench.model}\`, GraphQL; engine) | ${fmtFigure(bench.figures.cacheSpeedupGraphql)}; engine ${fmtFigure(bench.figures.cacheSpeedupEngine)} | ${verdict(bench.figures.cacheSpeedupGraphql, (v) => v >= 10)} |`);
   }
+  if (r.tinyFlops) {
+    const f = r.tinyFlops.figures;
+    rows.push(`| cached vs uncached ≥ 10× with SAM 2.1 tiny's encoder FLOPs (\`${r.tinyFlops.model}\`, ${r.tinyFlopsEncoder ? gf(r.tinyFlopsEncoder.total) : '?'} GFLOPs encoder; GraphQL; engine) | ${fmtFigure(f.cacheSpeedupGraphql)}; engine ${fmtFigure(f.cacheSpeedupEngine)} (uncached ${fmt(f.graphqlUncachedMs.median)} ms, cached ${fmt(f.graphqlCachedMs.median)} ms) | ${verdict(f.cacheSpeedupGraphql, (v) => v >= 10)} |`);
+  }
   if (r.phrases) {
     const f = r.phrases.figures;
     rows.push(`| 8 phrases in one call vs 8 calls: speed-up reported (\`${r.phrases.model}\`) | uncached ${fmtFigure(f.speedupUncached!)}, cached ${fmtFigure(f.speedupCached!)} | (reported) |`);
@@ -52,17 +60,22 @@ export function engineSection(r: EngineReport): string[] {
   }
   out.push('| target | measured (median, min–max) | met? |', '| --- | --- | --- |', ...rows, '');
 
-  for (const i of r.image ?? []) {
+  for (const i of [...(r.image ?? []), ...(r.tinyFlops ? [r.tinyFlops] : [])]) {
     const f = i.figures;
     if (!f.decodeFileMs) continue;
-    out.push(`### Uncached click, \`${i.model}\` (${i.rounds} rounds; the rest of this figure is under "a, b")`, '');
+    out.push(`### Uncached and cached click, \`${i.model}\` (${i.rounds} rounds${i === r.tinyFlops ? '' : '; the rest of this figure is under "a, b"'})`, '');
     out.push('| figure | median | min | max | unit | what |', '| --- | ---: | ---: | ---: | --- | --- |');
     const row = (label: string, x: Figure | undefined, what: string) => x && out.push(`| ${label} | ${fmt(x.median)} | ${fmt(x.min)} | ${fmt(x.max)} | ${x.unit === 'x' ? '×' : x.unit} | ${what} |`);
     row('decoding the file alone', f.decodeFileMs, 'PNG → RGB (sharp, EXIF rotation, no alpha): the server\'s share of the reference');
     row('preprocessing graph', f.preprocessGraphMs, '(graph + encoder) − encoder alone: resize + normalise + pad, in ONNX Runtime');
     row('model alone', f.modelMs, 'preprocessing graph + encoder + decoder, raw sessions on this thread');
     row('TypeScript preprocessing (replaced)', f.preprocessMs, 'what the main thread did before: PNG decode + sharp resize + normalise loop');
+    row('encoder run', f.encoderMs, 'raw session.run on the preprocessed picture');
+    row('decoder run', f.decoderMs, 'raw session.run, right after the encoder');
     row('GraphQL segmentImage, uncached', f.graphqlUncachedMs, 'HTTP round trip, mediaId of the uploaded PNG');
+    row('GraphQL segmentImage, cached', f.graphqlCachedMs, 'the same request again');
+    row('cache speed-up, GraphQL', f.cacheSpeedupGraphql, 'per round: uncached / cached');
+    row('cache speed-up, engine', f.cacheSpeedupEngine, 'per round');
     row('GraphQL / (model + decode)', f.overheadUncachedVsDecodeModel, 'per round: the target');
     row('GraphQL − (model + decode)', f.addedMsUncachedVsDecodeModel, 'per round');
     row('engine / (model + decode)', f.engineOverheadUncachedVsDecodeModel, 'per round');
@@ -104,7 +117,7 @@ export function engineSection(r: EngineReport): string[] {
 
   if (r.threads) {
     const x = r.threads;
-    out.push(`### ENGINE_THREADS sweep (${x.rounds} rounds, engine.segment, one server per setting)`, '');
+    out.push(`### ENGINE_THREADS sweep (${x.rounds} rounds, engine.segment, one server per setting, ENGINE_DEVICE=${x.device})`, '');
     out.push('| model | ENGINE_THREADS | uncached ms | cached ms | CPU uncached ms | CPU cached ms | uncached vs first setting | cached vs first setting |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const m of x.models) {
       for (const [t, f] of Object.entries(m.bySetting)) {

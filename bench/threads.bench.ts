@@ -10,6 +10,7 @@ import { startBenchServer, type BenchServer } from './lib/server.js';
 import { budgetedRounds, figure, pairedRatio, rotated, type Figure } from './lib/stats.js';
 
 export interface ThreadsResult {
+  device: string;
   settings: number[];
   rounds: number;
   /** By model, then by setting: uncached and cached ms, CPU ms, and the ratio to setting 0 (paired). */
@@ -18,7 +19,7 @@ export interface ThreadsResult {
   best: number;
 }
 
-export async function runThreadsBench(opts: { modelsDir: string; settings: number[]; models: { model: string; objects: number }[]; rounds: number; budgetSec: number }): Promise<ThreadsResult> {
+export async function runThreadsBench(opts: { modelsDir: string; settings: number[]; models: { model: string; objects: number }[]; rounds: number; budgetSec: number; device?: string }): Promise<ThreadsResult> {
   const { width, height } = PICTURE;
   const png = await pngOf(drawRgb(width, height, PICTURE_SHAPES), width, height);
   const image: ImageSource = { key: 'bench:threads.png', width, height, pixels: async () => ({ kind: 'encoded', bytes: png }) };
@@ -26,7 +27,7 @@ export async function runThreadsBench(opts: { modelsDir: string; settings: numbe
   const s = new Map<string, number[]>();
   const push = (k: string, v: number) => (s.get(k) ?? s.set(k, []).get(k)!).push(v);
   try {
-    for (const t of opts.settings) servers.set(t, await startBenchServer({ modelsDir: opts.modelsDir, env: { ENGINE_THREADS: String(t) } }));
+    for (const t of opts.settings) servers.set(t, await startBenchServer({ modelsDir: opts.modelsDir, env: { ENGINE_THREADS: String(t), ENGINE_DEVICE: opts.device ?? 'cpu' } }));
     const call = async (srv: BenchServer, model: string, prompts: ObjectPrompt[]) => {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -74,7 +75,7 @@ export async function runThreadsBench(opts: { modelsDir: string; settings: numbe
     }));
     const score = (t: number) => opts.models.reduce((n, m) => n + figure(s.get(`${m.model}|${t}|sum`) ?? [], 'ms').median, 0);
     const best = [...opts.settings].sort((a, b) => score(a) - score(b))[0]!;
-    return { settings: opts.settings, rounds, models, best };
+    return { device: opts.device ?? 'cpu', settings: opts.settings, rounds, models, best };
   } finally {
     for (const srv of servers.values()) await srv.stop();
   }
