@@ -24,8 +24,6 @@ export interface ImageOptions {
   /** ...but no new round past this many seconds of measuring, once MIN_ROUNDS are done. */
   budgetSec?: number;
   warmup: number;
-  /** At least this many rounds before the budget stops them (default MIN_ROUNDS). */
-  minRounds?: number;
   /** intraOpNumThreads of the raw sessions (the server's ENGINE_THREADS); ORT's default when 0 or absent. */
   threads?: number;
 }
@@ -229,7 +227,7 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   };
   const order = Object.keys(blocks);
   for (let w = 0; w < opts.warmup; w++) for (const k of rotated(order, w)) await blocks[k]!(false);
-  const rounds = await budgetedRounds({ max: opts.rounds, min: opts.minRounds ?? MIN_ROUNDS, budgetSec: opts.budgetSec }, async (r) => {
+  const rounds = await budgetedRounds({ max: opts.rounds, min: MIN_ROUNDS, budgetSec: opts.budgetSec }, async (r) => {
     for (const k of rotated(order, opts.warmup + r)) await blocks[k]!(true);
   });
 

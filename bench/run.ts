@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { readManifest } from '../src/engine/manifest.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { generateDemoModel } from '../scripts/models/generate-demo.js';
-import { BENCH_MODEL_NAME, BENCH_TINY_FLOPS_NAME, defaultBenchModelDir, ensureBenchModel } from '../scripts/models/generate-bench.js';
-import { BENCH_TINY_FLOPS_CONFIG } from '../scripts/models/bench-sam2.js';
+import { BENCH_MODEL_NAME, ensureBenchModel } from '../scripts/models/generate-bench.js';
 import { runFanoutBench } from './fanout.bench.js';
 import { runInteractiveBench } from './interactive.bench.js';
 import { runImageBench } from './image.bench.js';
@@ -32,7 +31,7 @@ import { runPhrasesBench } from './phrases.bench.js';
 import { runThreadsBench } from './threads.bench.js';
 import type { BenchServer } from './lib/server.js';
 
-const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'flops', 'phrases', 'threads', 'cache'] as const;
+const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'flops', 'phrases', 'threads'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 function parseArgs(argv: string[]) {
@@ -88,8 +87,7 @@ function parseArgs(argv: string[]) {
     threadsRounds: num('threads-rounds', quick ? 2 : 6),
     threadsBudgetSec: num('threads-budget-sec', quick ? 40 : 75),
     threadsDevice: flags.get('threads-device') ?? 'cpu',
-    cacheRounds: num('cache-rounds', quick ? 2 : 5),
-    cacheBudgetSec: num('cache-budget-sec', quick ? 40 : 90),
+
   };
 }
 
@@ -118,18 +116,15 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
  * contract), and, when models/demo has no video modules, the demo generated with them (SAM 2's
  * memory-bank tracker), so that every tracking path is measured.
  */
-async function prepareModels(notes: string[], tinyFlops: boolean): Promise<{ dir: string; video: string[]; setup: string; bench: string }> {
+async function prepareModels(notes: string[]): Promise<{ dir: string; video: string[]; setup: string; bench: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'maskql-bench-models-'));
   await cp(path.join(REPO_MODELS_DIR, 'demo'), path.join(dir, 'demo'), { recursive: true });
+  // Its grounding companion (text prompts: issue 16's phrases figure).
+  await cp(path.join(REPO_MODELS_DIR, 'demo-grounding'), path.join(dir, 'demo-grounding'), { recursive: true });
   const demo = await readManifest(path.join(dir, 'demo'));
   // The benchmark model: generated into bench/.models/ when its generator changed, then copied.
   const bench = ensureBenchModel();
   await cp(bench.dir, path.join(dir, BENCH_MODEL_NAME), { recursive: true });
-  if (tinyFlops) {
-    // Issue 16: the same model with an encoder of SAM 2.1 tiny's FLOPs, for the cache ratio.
-    const t = ensureBenchModel(defaultBenchModelDir(BENCH_TINY_FLOPS_NAME), { config: BENCH_TINY_FLOPS_CONFIG });
-    await cp(t.dir, path.join(dir, BENCH_TINY_FLOPS_NAME), { recursive: true });
-  }
   const video = ['demo'];
   generateDemoModel(path.join(dir, 'demo-sam'), 'sam', 'demo-sam');
   video.push('demo-sam');
@@ -182,13 +177,6 @@ async function runEngineFigures(args: ReturnType<typeof parseArgs>, report: Repo
     report.loadAverages['phrases'] = loadAverage();
     report.engine.phrases = await runPhrasesBench(server, { model: 'demo', rounds: args.phrasesRounds, budgetSec: args.phrasesBudgetSec, warmup: 1 });
   }
-  if (args.only.has('cache')) {
-    log(`issue 16: cached against uncached on ${BENCH_TINY_FLOPS_NAME} (bench-sam2 with SAM 2.1 tiny's encoder FLOPs; up to ${args.cacheRounds} rounds within ${args.cacheBudgetSec} s)`);
-    report.loadAverages['cache'] = loadAverage();
-    report.engine.tinyFlops = await runImageBench(server, { model: BENCH_TINY_FLOPS_NAME, objects: 1, rounds: args.cacheRounds, budgetSec: args.cacheBudgetSec, warmup: 1, minRounds: 2 });
-    const m = await server.app.engine.model(BENCH_TINY_FLOPS_NAME);
-    report.engine.tinyFlopsEncoder = (await runFlopsBench({ dir: m.dir, manifest: m.manifest })).bench.encoder;
-  }
   if (args.only.has('threads')) {
     log(`issue 16: ENGINE_THREADS sweep ${args.threadsSettings.join(', ')} (up to ${args.threadsRounds} rounds within ${args.threadsBudgetSec} s)`);
     report.loadAverages['threads'] = loadAverage();
@@ -224,9 +212,9 @@ async function main(): Promise<void> {
     report.masks = runMasksBench({ rounds: args.masksRounds, warmup: 3 });
   }
 
-  if (['image', 'interactive', 'fanout', 'video', 'flops', 'phrases', 'threads', 'cache'].some((f) => args.only.has(f as FigureName))) {
+  if (['image', 'interactive', 'fanout', 'video', 'flops', 'phrases', 'threads'].some((f) => args.only.has(f as FigureName))) {
     log('models: the benchmark model (generated when its generator changed), the demo models');
-    const models = await prepareModels(report.notes, args.only.has('cache'));
+    const models = await prepareModels(report.notes);
     report.setup['server'] = 'startApp(loadConfig({PORT: 0, DATA_DIR: <temp>, ENGINE_DEVICE: cpu, LOG_LEVEL: silent, ...defaults})) in this process; fetch POST /graphql; graphql-ws over the ws package';
     report.setup['benchmark model'] = models.bench;
     report.setup['models (figures a to e)'] = models.setup;

@@ -59,13 +59,6 @@ export const BENCH_CONFIG: BenchModelConfig = {
   seed: 20261124,
 };
 
-/**
- * The same model with an encoder of SAM 2.1 tiny's FLOPs (~285 GFLOPs at 1024², against its
- * ~287: bench/README.md, "FLOPs"): 42 transformer blocks instead of 4, the decoder unchanged. It
- * measures the cache ratio a real model would show (`npm run bench` figure `cache`).
- */
-export const BENCH_TINY_FLOPS_CONFIG: BenchModelConfig = { ...BENCH_CONFIG, encoderBlocks: 42 };
-
 /** A reduced variant of the same generator for tests (builds and runs in well under a second). */
 export const TINY_BENCH_CONFIG: BenchModelConfig = {
   inputSize: 256,

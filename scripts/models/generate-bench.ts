@@ -22,11 +22,8 @@ export const BENCH_MODEL_NAME = 'bench-sam2';
 /** Written last: a folder without it (or with another hash) is generated again. */
 export const STAMP_FILE = 'generator.json';
 
-/** bench-sam2 with an encoder of SAM 2.1 tiny's FLOPs (BENCH_TINY_FLOPS_CONFIG). */
-export const BENCH_TINY_FLOPS_NAME = 'bench-sam2-t';
-
-export function defaultBenchModelDir(name = BENCH_MODEL_NAME): string {
-  return join(repoRoot(), 'bench', '.models', name);
+export function defaultBenchModelDir(): string {
+  return join(repoRoot(), 'bench', '.models', BENCH_MODEL_NAME);
 }
 
 /** What decides the bytes: the generator version, its configuration, and the code that builds the graphs. */
