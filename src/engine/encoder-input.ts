@@ -21,12 +21,12 @@ export type EncoderInput =
    */
   | { kind: 'rgb'; data: Uint8Array; width: number; height: number; resized: [number, number] };
 
-/** Decodes an image file to RGB (EXIF rotation applied, alpha dropped, sRGB): the pixels as stored. */
+/** Decodes an image file to 8-bit RGB (EXIF rotation applied, alpha dropped, sRGB): the pixels as stored. */
 export async function decodeRgb(source: PixelSource): Promise<{ data: Uint8Array; width: number; height: number }> {
   // Raw pixels (a video frame) belong to their store, and may be a view of a larger buffer: a copy
   // of just them is what moves to the worker.
   if (source.kind === 'raw') return { data: new Uint8Array(source.data), width: source.width, height: source.height };
-  const { data, info } = await sharp(source.bytes, { limitInputPixels: false }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(source.bytes, { limitInputPixels: false }).rotate().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`decoded image has ${info.channels} channels, expected 3`);
   return { data, width: info.width, height: info.height };
 }
