@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { loadConfig } from '../src/config.js';
 import type { FanoutResult } from './fanout.bench.js';
 import type { ImageResult } from './image.bench.js';
 import type { InteractiveResult } from './interactive.bench.js';
@@ -64,7 +65,7 @@ export function machine(): Machine {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     onnxruntimeNode: packageVersion('onnxruntime-node'),
-    ortThreads: 'ORT default (ENGINE_THREADS=0), sequential execution, graph optimisation "all", CPU provider',
+    ortThreads: `ENGINE_THREADS=${loadConfig({}).engine.threads} (the default; the raw sessions of figures a, b use it too), sequential execution, graph optimisation "all", CPU provider`,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }

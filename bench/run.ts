@@ -225,8 +225,8 @@ async function main(): Promise<void> {
         log(`figures a, b: image segmentation, ${BENCH_MODEL_NAME} (${args.imageRounds} rounds) and demo (${args.demoImageRounds} rounds)`);
         report.loadAverages['image'] = loadAverage();
         report.image = [
-          await runImageBench(server, { model: BENCH_MODEL_NAME, objects: 1, rounds: args.imageRounds, budgetSec: args.imageBudgetSec, warmup: 3 }),
-          await runImageBench(server, { model: 'demo', objects: 3, rounds: args.demoImageRounds, warmup: 2 }),
+          await runImageBench(server, { model: BENCH_MODEL_NAME, objects: 1, rounds: args.imageRounds, budgetSec: args.imageBudgetSec, warmup: 3, threads: loadConfig({}).engine.threads }),
+          await runImageBench(server, { model: 'demo', objects: 3, rounds: args.demoImageRounds, warmup: 2, threads: loadConfig({}).engine.threads }),
         ];
       }
       await runEngineFigures(args, report, server, models.dir);
