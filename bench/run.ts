@@ -146,7 +146,7 @@ async function prepareModels(notes: string[]): Promise<{ dir: string; video: str
     dir,
     video,
     bench: `${path.relative(PACKAGE_ROOT, bench.dir)} (${(bench.bytes / 2 ** 20).toFixed(1)} MiB, generator ${bench.hash}, ${bench.generated ? `generated in ${Math.round(bench.ms)} ms` : 'up to date, reused'})`,
-    setup: `a temporary folder holding \`${BENCH_MODEL_NAME}\` (a copy of the benchmark model), \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
+    setup: `a temporary folder holding \`${BENCH_MODEL_NAME}\` (a copy of the benchmark model), \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}; with \`demo-grounding\`, its text companion), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
   };
 }
 
