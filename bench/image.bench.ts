@@ -10,6 +10,7 @@ import type { ImageSource, ObjectPrompt } from '../src/engine/image-source.js';
 import { packBatch, promptPoints } from '../src/engine/families/prompt-tensors.js';
 import { lowResSize } from '../src/engine/families/decoder-output.js';
 import { preprocess, resizeGeometry } from '../src/engine/preprocess.js';
+import { decodeRgb } from '../src/engine/encoder-input.js';
 import { drawRgb, PICTURE, PICTURE_CLICKS, PICTURE_SHAPES, pngOf } from './lib/media.js';
 import { createProject, gql, upload, type BenchServer } from './lib/server.js';
 import { budgetedRounds, figure, pairedDiff, pairedRatio, rotated, type Figure } from './lib/stats.js';
@@ -23,6 +24,8 @@ export interface ImageOptions {
   /** ...but no new round past this many seconds of measuring, once MIN_ROUNDS are done. */
   budgetSec?: number;
   warmup: number;
+  /** intraOpNumThreads of the raw sessions (the server's ENGINE_THREADS); ORT's default when 0 or absent. */
+  threads?: number;
 }
 
 const MIN_ROUNDS = 5;
@@ -59,17 +62,27 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   const model = await app.engine.model(opts.model);
   // "The model alone": its graphs in plain onnxruntime-node sessions of this thread, with the
   // server's options, not the engine's (whose sessions run in a worker thread).
+  const sessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) } as const;
+  const files = model.manifest.files;
   const raw = {
-    encoder: await ort.InferenceSession.create(path.join(model.dir, model.manifest.files.encoder!), { graphOptimizationLevel: 'all', executionMode: 'sequential' }),
-    decoder: await ort.InferenceSession.create(path.join(model.dir, model.manifest.files.decoder!), { graphOptimizationLevel: 'all', executionMode: 'sequential' }),
+    encoder: await ort.InferenceSession.create(path.join(model.dir, files.encoder!), sessionOptions),
+    decoder: await ort.InferenceSession.create(path.join(model.dir, files.decoder!), sessionOptions),
+    // The model's preprocessing graph (resize + normalise), when it has one: part of the model.
+    pre: files.preprocess ? await ort.InferenceSession.create(path.join(model.dir, files.preprocess), sessionOptions) : undefined,
   };
   const pre = model.manifest.preprocessing;
   const size = pre.inputSize;
+  const rgb = await decodeRgb({ kind: 'encoded', bytes: png });
+  const resized = resizeGeometry(pre, width, height);
+  const preFeeds = () => ({
+    image_rgb: new ort.Tensor('uint8', rgb.data, [rgb.height, rgb.width, 3]),
+    resized_size: new ort.Tensor('int64', BigInt64Array.from([BigInt(resized.resizedHeight), BigInt(resized.resizedWidth)]), [2]),
+  });
   const clicks = PICTURE_CLICKS.slice(0, opts.objects);
   const prompts: ObjectPrompt[] = clicks.map((c) => ({ points: [{ x: c.x * width, y: c.y * height, positive: true }] }));
 
   // (a) Pre-made tensors: the preprocessed picture, and the decoder's inputs for the three clicks.
-  const input = await preprocess({ kind: 'encoded', bytes: png }, pre, width, height);
+  const input = raw.pre ? ((await raw.pre.run(preFeeds())).image!.data as Float32Array) : await preprocess({ kind: 'encoded', bytes: png }, pre, width, height);
   const encoderFeeds = { image: new ort.Tensor('float32', input, [1, 3, size, size]) };
   const features = await raw.encoder.run(encoderFeeds);
   const geom = resizeGeometry(pre, width, height);
@@ -109,7 +122,7 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   };
 
   const s: Record<string, number[]> = {
-    preprocess: [], encoder: [], decoder: [], decoderAgain: [], model: [],
+    preprocess: [], encoder: [], decoder: [], decoderAgain: [], model: [], decodeFile: [], preGraph: [], cpuDecodeFile: [], cpuPreGraph: [], cpuPreprocess: [],
     enginePairDecoder: [], enginePairDecoderCpu: [], gqlPairDecoder: [], gqlPairDecoderCpu: [],
     engineUncached: [], engineCached: [], gqlUncached: [], gqlCached: [],
     cpuEncoder: [], cpuDecoder: [], cpuModel: [], cpuEngineUncached: [], cpuEngineCached: [], cpuGqlUncached: [], cpuGqlCached: [],
@@ -157,6 +170,10 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   const blocks: Record<string, (record: boolean) => Promise<void>> = {
     model: async (record) => {
       const p = await measure(() => preprocess({ kind: 'encoded', bytes: png }, pre, width, height));
+      // Decoding the file alone (what the server must do before the model), then the model from
+      // the decoded pixels: its preprocessing graph, the encoder on that graph's output, the decoder.
+      const f = await measure(() => decodeRgb({ kind: 'encoded', bytes: png }));
+      const g = raw.pre ? await measure(async () => raw.encoder.run({ image: (await raw.pre!.run(preFeeds())).image! })) : undefined;
       const e = await measure(() => raw.encoder.run(encoderFeeds));
       // The decoder right after the encoder (as in an uncached request), then again (as in a
       // cached request, which follows the previous one's decoder run): caches warm differently.
@@ -164,13 +181,19 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
       const d2 = await decode();
       if (record) {
         s.preprocess!.push(p.ms);
+        s.cpuPreprocess!.push(p.cpu);
+        s.decodeFile!.push(f.ms);
+        s.cpuDecodeFile!.push(f.cpu);
+        // The preprocessing graph's share: (graph + encoder) less the encoder alone.
+        s.preGraph!.push(g ? g.ms - e.ms : 0);
+        s.cpuPreGraph!.push(g ? g.cpu - e.cpu : 0);
         s.encoder!.push(e.ms);
         s.decoder!.push(d.ms);
         s.decoderAgain!.push(d2.ms);
-        s.model!.push(e.ms + d.ms);
+        s.model!.push((g?.ms ?? e.ms) + d.ms);
         s.cpuEncoder!.push(e.cpu);
         s.cpuDecoder!.push(d2.cpu);
-        s.cpuModel!.push(e.cpu + d.cpu);
+        s.cpuModel!.push((g?.cpu ?? e.cpu) + d.cpu);
       }
     },
     engine: async (record) => {
@@ -211,6 +234,7 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   const ms = (k: string) => figure(s[k]!, 'ms');
   await raw.encoder.release();
   await raw.decoder.release();
+  await raw.pre?.release();
   return {
     model: opts.model,
     image: `${width}x${height} PNG, ${PICTURE_SHAPES.length} flat shapes`,
@@ -228,6 +252,16 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
       graphqlUncachedMs: ms('gqlUncached'),
       graphqlCachedMs: ms('gqlCached'),
       overheadUncached: pairedRatio(s.gqlUncached!, s.model!),
+      decodeFileMs: ms('decodeFile'),
+      preprocessGraphMs: ms('preGraph'),
+      cpuDecodeFileMs: ms('cpuDecodeFile'),
+      cpuPreprocessGraphMs: ms('cpuPreGraph'),
+      cpuPreprocessMs: ms('cpuPreprocess'),
+      // Issue 16: against the model (its preprocessing graph included) + decoding the file alone.
+      overheadUncachedVsDecodeModel: pairedRatio(s.gqlUncached!, s.model!.map((m, k) => m + s.decodeFile![k]!)),
+      addedMsUncachedVsDecodeModel: pairedDiff(s.gqlUncached!, s.model!.map((m, k) => m + s.decodeFile![k]!)),
+      engineOverheadUncachedVsDecodeModel: pairedRatio(s.engineUncached!, s.model!.map((m, k) => m + s.decodeFile![k]!)),
+      cpuOverheadUncachedVsDecodeModel: pairedRatio(s.cpuGqlUncached!, s.cpuModel!.map((m, k) => m + s.cpuDecodeFile![k]!)),
       addedMsUncached: pairedDiff(s.gqlUncached!, s.model!),
       addedMsUncachedBeyondPreprocess: pairedDiff(s.gqlUncached!, s.model!.map((m, k) => m + s.preprocess![k]!)),
       overheadCached: pairedRatio(s.gqlCached!, s.gqlPairDecoder!),

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { loadConfig } from '../src/config.js';
 import type { FanoutResult } from './fanout.bench.js';
 import type { ImageResult } from './image.bench.js';
 import type { InteractiveResult } from './interactive.bench.js';
@@ -14,6 +15,7 @@ import { objectsMarkdown, type ObjectsResult } from './objects.bench.js';
 import type { MemoryResult } from './memory.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
 import type { VideoResult } from './video.bench.js';
+import { engineSection, type EngineReport } from './report-engine.js';
 
 export interface Machine {
   cpu: string;
@@ -45,6 +47,8 @@ export interface Report {
   export?: ExportResult;
   framestore?: FrameStoreResult;
   objects?: ObjectsResult;
+  /** Issue 16's engine figures (report-engine.ts). */
+  engine?: EngineReport;
   notes: string[];
 }
 
@@ -65,7 +69,7 @@ export function machine(): Machine {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     onnxruntimeNode: packageVersion('onnxruntime-node'),
-    ortThreads: 'ORT default (ENGINE_THREADS=0), sequential execution, graph optimisation "all", CPU provider',
+    ortThreads: `ENGINE_THREADS=${loadConfig({}).engine.threads} (the default; the raw sessions of figures a, b use it too), sequential execution, graph optimisation "all", CPU provider`,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
@@ -90,6 +94,8 @@ export function markdown(r: Report): string {
     out.push('"fastest runs" compares the fastest GraphQL call with the fastest model run (minima: what each costs when nothing else interferes); the verdict is on the paired median.', '');
   }
 
+  out.push(...engineSection({ ...r.engine, image: r.image }));
+
   for (const i of r.image ?? []) {
     const f = i.figures;
     out.push(`## a, b. Image segmentation (model \`${i.model}\`, ${i.image}, ${i.objects} object${i.objects > 1 ? 's' : ''} of one click each, ${i.rounds} rounds)`, '');
@@ -98,8 +104,8 @@ export function markdown(r: Report): string {
     out.push(row('decoder run', f.decoderMs, 'raw ORT session.run(s) on pre-made tensors, all objects, right after the encoder'));
     out.push(row('decoder run again', f.decoderAgainMs, 'the same at once again'));
     out.push(row('decoder run next to a cached call', f.pairDecoderMs, 'raw decoder runs paired with the cached calls (order alternating): the reference for cached'));
-    out.push(row('model alone (encoder + decoder)', f.modelMs, 'the reference for the overhead ratios'));
-    out.push(row('preprocess (not in the model figure)', f.preprocessMs, 'PNG decode + resize to 1024² (sharp) + normalise to float32 NCHW'));
+    out.push(row('model alone (preprocessing graph + encoder + decoder)', f.modelMs, 'the reference for the overhead ratios'));
+    out.push(row('TypeScript preprocess (not in the model figure; replaced by the model\'s preprocessing graph)', f.preprocessMs, 'PNG decode + resize to 1024² (sharp) + normalise to float32 NCHW'));
     out.push(row('engine.segment, uncached', f.engineUncachedMs, 'cache cleared: decode, preprocess, encoder, decoder, masks'));
     out.push(row('engine.segment, cached', f.engineCachedMs, 'embedding from the cache: decoder + masks'));
     out.push(row('GraphQL segmentImage, uncached', f.graphqlUncachedMs, 'HTTP round trip, mediaId of the uploaded PNG'));

@@ -27,8 +27,13 @@ import { runVideoBench } from './video.bench.js';
 import { runExportBench } from './export.bench.js';
 import { runFrameStoreBench } from './framestore.bench.js';
 import { runObjectsBench } from './objects.bench.js';
+import { loadConfig } from '../src/config.js';
+import { runFlopsBench } from './flops.bench.js';
+import { runPhrasesBench } from './phrases.bench.js';
+import { runThreadsBench } from './threads.bench.js';
+import type { BenchServer } from './lib/server.js';
 
-const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'framestore', 'objects'] as const;
+const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'framestore', 'objects', 'flops', 'phrases', 'threads'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 function parseArgs(argv: string[]) {
@@ -82,6 +87,14 @@ function parseArgs(argv: string[]) {
     objectsRounds: num('objects-rounds', quick ? 1 : 2),
     objectsFrames: Math.round(num('objects-frames', quick ? 5 : 20)),
     framestoreTrackFrames: Math.round(num('framestore-track-frames', quick ? 10 : 25)),
+    // Issue 16, engine figures (report-engine.ts).
+    phrasesRounds: num('phrases-rounds', quick ? 2 : 6),
+    phrasesBudgetSec: num('phrases-budget-sec', quick ? 20 : 40),
+    threadsSettings: flags.get('threads-settings')?.split(',').map(Number) ?? [0, 1, 2, 4],
+    threadsRounds: num('threads-rounds', quick ? 2 : 6),
+    threadsBudgetSec: num('threads-budget-sec', quick ? 40 : 75),
+    threadsDevice: flags.get('threads-device') ?? 'cpu',
+
   };
 }
 
@@ -113,6 +126,8 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 async function prepareModels(notes: string[]): Promise<{ dir: string; video: string[]; setup: string; bench: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'maskql-bench-models-'));
   await cp(path.join(REPO_MODELS_DIR, 'demo'), path.join(dir, 'demo'), { recursive: true });
+  // Its grounding companion (text prompts: issue 16's phrases figure).
+  await cp(path.join(REPO_MODELS_DIR, 'demo-grounding'), path.join(dir, 'demo-grounding'), { recursive: true });
   const demo = await readManifest(path.join(dir, 'demo'));
   // The benchmark model: generated into bench/.models/ when its generator changed, then copied.
   const bench = ensureBenchModel();
@@ -138,7 +153,7 @@ async function prepareModels(notes: string[]): Promise<{ dir: string; video: str
     dir,
     video,
     bench: `${path.relative(PACKAGE_ROOT, bench.dir)} (${(bench.bytes / 2 ** 20).toFixed(1)} MiB, generator ${bench.hash}, ${bench.generated ? `generated in ${Math.round(bench.ms)} ms` : 'up to date, reused'})`,
-    setup: `a temporary folder holding \`${BENCH_MODEL_NAME}\` (a copy of the benchmark model), \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
+    setup: `a temporary folder holding \`${BENCH_MODEL_NAME}\` (a copy of the benchmark model), \`demo\` (a copy of models/demo: ${demo.family}, video modules: ${demo.capabilities.video ? 'yes' : 'no'}; with \`demo-grounding\`, its text companion), \`demo-sam\` (generated: generateDemoModel(dir, 'sam', 'demo-sam'))${extra}`,
   };
 }
 
@@ -154,6 +169,33 @@ async function runMemoryChild(opts: { video: string; frames: number; budgetSec: 
   const result = JSON.parse(await readFile(out, 'utf8')) as MemoryResult;
   await rm(path.dirname(out), { recursive: true, force: true });
   return result;
+}
+
+/** Issue 16's engine figures: FLOPs of bench-sam2 against SAM 2.1 tiny, phrases in one call, the ENGINE_THREADS sweep. */
+async function runEngineFigures(args: ReturnType<typeof parseArgs>, report: Report, server: BenchServer, modelsDir: string): Promise<void> {
+  report.engine = { threadsDefault: loadConfig({}).engine.threads };
+  if (args.only.has('flops')) {
+    log('issue 16: FLOPs of bench-sam2 (counted from its graphs) and of SAM 2.1 tiny (from its architecture)');
+    const m = await server.app.engine.model(BENCH_MODEL_NAME);
+    report.engine.flops = await runFlopsBench({ dir: m.dir, manifest: m.manifest });
+  }
+  if (args.only.has('phrases')) {
+    log(`issue 16: 8 phrases in one call against 8 calls (demo, up to ${args.phrasesRounds} rounds within ${args.phrasesBudgetSec} s)`);
+    report.loadAverages['phrases'] = loadAverage();
+    report.engine.phrases = await runPhrasesBench(server, { model: 'demo', rounds: args.phrasesRounds, budgetSec: args.phrasesBudgetSec, warmup: 1 });
+  }
+  if (args.only.has('threads')) {
+    log(`issue 16: ENGINE_THREADS sweep ${args.threadsSettings.join(', ')} (up to ${args.threadsRounds} rounds within ${args.threadsBudgetSec} s)`);
+    report.loadAverages['threads'] = loadAverage();
+    report.engine.threads = await runThreadsBench({
+      modelsDir,
+      settings: args.threadsSettings,
+      models: [{ model: BENCH_MODEL_NAME, objects: 1 }, { model: 'demo', objects: 3 }],
+      rounds: args.threadsRounds,
+      budgetSec: args.threadsBudgetSec,
+      device: args.threadsDevice,
+    });
+  }
 }
 
 async function main(): Promise<void> {
@@ -177,7 +219,7 @@ async function main(): Promise<void> {
     report.masks = runMasksBench({ rounds: args.masksRounds, warmup: 3 });
   }
 
-  if (['image', 'interactive', 'fanout', 'video', 'objects'].some((f) => args.only.has(f as FigureName))) {
+  if (['image', 'interactive', 'fanout', 'video', 'objects', 'flops', 'phrases', 'threads'].some((f) => args.only.has(f as FigureName))) {
     log('models: the benchmark model (generated when its generator changed), the demo models');
     const models = await prepareModels(report.notes);
     report.setup['server'] = 'startApp(loadConfig({PORT: 0, DATA_DIR: <temp>, ENGINE_DEVICE: cpu, LOG_LEVEL: silent, ...defaults})) in this process; fetch POST /graphql; graphql-ws over the ws package';
@@ -190,10 +232,11 @@ async function main(): Promise<void> {
         log(`figures a, b: image segmentation, ${BENCH_MODEL_NAME} (${args.imageRounds} rounds) and demo (${args.demoImageRounds} rounds)`);
         report.loadAverages['image'] = loadAverage();
         report.image = [
-          await runImageBench(server, { model: BENCH_MODEL_NAME, objects: 1, rounds: args.imageRounds, budgetSec: args.imageBudgetSec, warmup: 3 }),
-          await runImageBench(server, { model: 'demo', objects: 3, rounds: args.demoImageRounds, warmup: 2 }),
+          await runImageBench(server, { model: BENCH_MODEL_NAME, objects: 1, rounds: args.imageRounds, budgetSec: args.imageBudgetSec, warmup: 3, threads: loadConfig({}).engine.threads }),
+          await runImageBench(server, { model: 'demo', objects: 3, rounds: args.demoImageRounds, warmup: 2, threads: loadConfig({}).engine.threads }),
         ];
       }
+      await runEngineFigures(args, report, server, models.dir);
       if (args.only.has('interactive')) {
         log(`figure c: interactive latency, ${args.interactiveClients} clients x ${args.interactiveClicks} clicks, alone and under propagation (${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds within ${args.interactiveBudgetSec} s)`);
         report.loadAverages['interactive'] = loadAverage();

@@ -14,7 +14,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CONFIG, BENCH_MEAN, BENCH_STD, benchIO, buildBenchDecoder, buildBenchEncoder, type BenchModelConfig } from './bench-sam2.js';
-import { formatJson, ioOf, isMain, repoRoot, writeFiles, type DemoManifest } from './generate-demo.js';
+import { formatJson, ioOf, isMain, repoRoot, withPreprocessGraph, writeFiles, type DemoManifest } from './generate-demo.js';
 
 /** Bump when the generated model changes in a way the code hash would not show. */
 export const BENCH_GENERATOR_VERSION = 1;
@@ -31,7 +31,7 @@ export function generatorHash(config: BenchModelConfig = BENCH_CONFIG): string {
   const h = createHash('sha256');
   h.update(`v${BENCH_GENERATOR_VERSION}\n${JSON.stringify(config)}\n`);
   // The compiled .js beside this file (dist/), or the .ts sources when run from them (vitest).
-  for (const f of ['bench-sam2', 'onnx-graph', 'prng']) {
+  for (const f of ['bench-sam2', 'onnx-graph', 'prng', 'preprocess-graph']) {
     const js = fileURLToPath(new URL(`./${f}.js`, import.meta.url));
     h.update(readFileSync(existsSync(js) ? js : js.replace(/\.js$/, '.ts')));
   }
@@ -56,14 +56,9 @@ export function buildBenchModel(name = BENCH_MODEL_NAME, config: BenchModelConfi
     capabilities: { points: true, box: true, maskInput: true, multimask: true, video: false, text: false },
     io: { encoder: ioOf(io.encoder), decoder: ioOf(io.decoder) },
   };
-  return {
-    manifest,
-    files: {
-      'model.json': new TextEncoder().encode(formatJson(manifest)),
-      'encoder.onnx': buildBenchEncoder(config),
-      'decoder.onnx': buildBenchDecoder(config),
-    },
-  };
+  const files: Record<string, Uint8Array> = { 'encoder.onnx': buildBenchEncoder(config), 'decoder.onnx': buildBenchDecoder(config) };
+  withPreprocessGraph(manifest, files);
+  return { manifest, files: { 'model.json': new TextEncoder().encode(formatJson(manifest)), ...files } };
 }
 
 export interface EnsureResult {

@@ -27,6 +27,7 @@ import {
   TEXT_PAD_ID,
 } from './demo-grounding.js';
 import type { Dim, DType, GraphIO } from './onnx-graph.js';
+import { buildPreprocessGraph, PREPROCESS_FILE, preprocessIO } from './preprocess-graph.js';
 
 export type DemoFamily = 'sam2' | 'sam';
 
@@ -51,7 +52,7 @@ export interface DemoManifest {
   /** The grounding model (by name) that turns text prompts into boxes for this model. */
   grounding?: string;
   /** The image graphs, and for the sam2 demo the video modules (keys as in the family contract). */
-  files: { encoder: string; decoder: string } & Partial<Record<VideoGraphName, string>>;
+  files: { encoder: string; decoder: string; preprocess?: string } & Partial<Record<VideoGraphName, string>>;
   preprocessing: {
     inputSize: number;
     resize: 'square' | 'longest';
@@ -67,7 +68,7 @@ export interface DemoManifest {
     video: boolean;
     text: boolean;
   };
-  io: { encoder: ManifestIO; decoder: ManifestIO } & Partial<Record<VideoGraphName, ManifestIO>>;
+  io: { encoder: ManifestIO; decoder: ManifestIO; preprocess?: ManifestIO } & Partial<Record<VideoGraphName, ManifestIO>>;
 }
 
 export interface DemoModel {
@@ -120,6 +121,7 @@ export function buildDemoModel(family: DemoFamily = 'sam2', name = 'demo', optio
     io: { encoder: ioOf(built.io.encoder), decoder: ioOf(built.io.decoder) },
   };
   const files: Record<string, Uint8Array> = { 'encoder.onnx': built.encoder, 'decoder.onnx': built.decoder };
+  withPreprocessGraph(manifest, files);
   if (video) {
     for (const graph of VIDEO_GRAPHS) {
       manifest.files[graph] = `${graph}.onnx`;
@@ -142,6 +144,13 @@ export function generateDemoModel(dir: string, family: DemoFamily = 'sam2', name
   const model = buildDemoModel(family, name ?? basename(out), options);
   writeFiles(out, model.files);
   return model;
+}
+
+/** Adds the preprocessing graph (preprocess-graph.ts) built from the manifest's preprocessing block. */
+export function withPreprocessGraph(manifest: Pick<DemoManifest, 'files' | 'io' | 'preprocessing'>, files: Record<string, Uint8Array>): void {
+  manifest.files.preprocess = PREPROCESS_FILE;
+  manifest.io.preprocess = ioOf(preprocessIO(manifest.preprocessing.inputSize));
+  files[PREPROCESS_FILE] = buildPreprocessGraph({ ...manifest.preprocessing });
 }
 
 export function writeFiles(dir: string, files: Record<string, Uint8Array>): void {

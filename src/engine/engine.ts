@@ -15,7 +15,8 @@ import { encodeRleWithStats, type CocoRle } from './masks/coco-rle.js';
 import { maskArea, maskBbox } from './masks/mask-stats.js';
 import { maskToPolygons } from './masks/polygons.js';
 import { ModelRegistry, type LoadedModel, type ModelStatus } from './model-registry.js';
-import { preprocess, resizeGeometry } from './preprocess.js';
+import { resizeGeometry } from './preprocess.js';
+import { encoderInput } from './encoder-input.js';
 
 export interface EngineOptions {
   modelsDir: string;
@@ -135,7 +136,7 @@ export class Engine {
   /** One encoder run on the image, not cached here (video frames are kept by their session). */
   async encode(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<Embedding> {
     const pre = model.manifest.preprocessing;
-    const input = await preprocess(await image.pixels(), pre, image.width, image.height);
+    const input = await encoderInput(model, await image.pixels(), image.width, image.height);
     this.encoderRuns++;
     const tensors = await segmenter(model).encode(model, input, this.runner(model, priority));
     return {

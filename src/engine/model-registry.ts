@@ -12,6 +12,7 @@ import { groundingFamily } from './families/grounding.js';
 import type { Family, LoadedGraphs } from './families/family.js';
 import { checkManifest, type FamilyContract } from './manifest-check.js';
 import { SAM2_VIDEO_CONTRACT } from './families/sam2-video.js';
+import { PREPROCESS_CONTRACT } from './encoder-input.js';
 import { readManifest, type ModelManifest } from './manifest.js';
 
 export const FAMILIES: Record<ModelManifest['family'], Family> = { sam: samFamily, sam2: sam2Family, grounding: groundingFamily };
@@ -52,7 +53,9 @@ interface Entry {
 /** Every graph a model must ship: its family's, plus SAM 2's video modules when it declares video. */
 export function graphContract(manifest: ModelManifest): FamilyContract {
   const base = FAMILIES[manifest.family].contract;
-  return manifest.family === 'sam2' && manifest.capabilities.video ? { ...base, ...SAM2_VIDEO_CONTRACT } : base;
+  // A preprocessing graph is optional: a model that names one has its encoder fed RGB through it.
+  const withPre = manifest.files.preprocess ? { ...base, ...PREPROCESS_CONTRACT } : base;
+  return manifest.family === 'sam2' && manifest.capabilities.video ? { ...withPre, ...SAM2_VIDEO_CONTRACT } : withPre;
 }
 
 export class ModelRegistry {

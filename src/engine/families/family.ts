@@ -7,6 +7,7 @@ import type { FamilyContract } from '../manifest-check.js';
 import type { BinaryMask } from '../masks/binary-mask.js';
 import type { GraphSession, RunOptions } from '../worker/graph-session.js';
 import type { ResizeGeometry } from '../preprocess.js';
+import type { EncoderInput } from '../encoder-input.js';
 
 /** The encoder's outputs for one image, kept in the embedding cache. */
 export interface Embedding {
@@ -43,7 +44,7 @@ export interface ImageFamily {
   readonly kind: 'image';
   readonly name: 'sam' | 'sam2';
   readonly contract: FamilyContract;
-  encode(model: LoadedGraphs, input: Float32Array, run: Runner): Promise<Record<string, ort.Tensor>>;
+  encode(model: LoadedGraphs, input: EncoderInput, run: Runner): Promise<Record<string, ort.Tensor>>;
   /** Decodes every object; returns, per object, its candidates (one unless multimask). */
   decode(model: LoadedGraphs, embedding: Embedding, objects: ObjectPrompt[], opts: DecodeOptions, run: Runner): Promise<MaskCandidate[][]>;
 }

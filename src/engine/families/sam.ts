@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { ObjectPrompt } from '../image-source.js';
 import type { DecodeOptions, Embedding, ImageFamily, LoadedGraphs, MaskCandidate, Runner } from './family.js';
 import { lowResSize, readCandidates } from './decoder-output.js';
+import { runEncoder, type EncoderInput } from '../encoder-input.js';
 import { packBatch, promptPoints } from './prompt-tensors.js';
 
 export const samFamily: ImageFamily = {
@@ -17,9 +18,8 @@ export const samFamily: ImageFamily = {
     },
   },
 
-  async encode(model: LoadedGraphs, input: Float32Array, run: Runner) {
-    const size = model.manifest.preprocessing.inputSize;
-    const out = await run(model.sessions.encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) }, { transfer: ['image'], keepOutputs: true });
+  async encode(model: LoadedGraphs, input: EncoderInput, run: Runner) {
+    const out = await runEncoder(model, input, run);
     return { image_embeddings: out.image_embeddings as ort.Tensor };
   },
 

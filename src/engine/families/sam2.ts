@@ -5,6 +5,7 @@ import { logitsToMask } from '../masks/upsample.js';
 import type { ObjectPrompt } from '../image-source.js';
 import type { DecodeOptions, Embedding, ImageFamily, LoadedGraphs, MaskCandidate, Runner } from './family.js';
 import { lowResSize, readCandidates } from './decoder-output.js';
+import { runEncoder, type EncoderInput } from '../encoder-input.js';
 import { packBatch, promptPoints } from './prompt-tensors.js';
 
 const FEATURES = ['image_embed', 'high_res_feats_0', 'high_res_feats_1'] as const;
@@ -20,10 +21,8 @@ export const sam2Family: ImageFamily = {
     },
   },
 
-  async encode(model: LoadedGraphs, input: Float32Array, run: Runner) {
-    const size = model.manifest.preprocessing.inputSize;
-    // The input is ours to give up; the features will be fed to every decoder call on the image.
-    const out = await run(model.sessions.encoder, { image: new ort.Tensor('float32', input, [1, 3, size, size]) }, { transfer: ['image'], keepOutputs: true });
+  async encode(model: LoadedGraphs, input: EncoderInput, run: Runner) {
+    const out = await runEncoder(model, input, run);
     return Object.fromEntries(FEATURES.map((k) => [k, out[k]]));
   },
 

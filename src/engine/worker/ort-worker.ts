@@ -34,6 +34,8 @@ async function handle(req: Exclude<Request, { op: 'crash' }>): Promise<Answer> {
     case 'run': {
       const session = sessions.get(req.session);
       if (!session) throw new Error(`ORT worker: no session ${req.session}`);
+      const first = req.before && sessions.get(req.before.session);
+      if (req.before && !first) throw new Error(`ORT worker: no session ${req.before.session}`);
       const feeds: Record<string, ort.Tensor> = {};
       const missing: number[] = [];
       for (const [name, f] of Object.entries(req.feeds)) {
@@ -51,7 +53,13 @@ async function handle(req: Exclude<Request, { op: 'crash' }>): Promise<Answer> {
         const transfer: ArrayBuffer[] = [];
         const returned: Record<string, WireTensor> = {};
         for (const [name, f] of Object.entries(req.feeds)) if (!isRef(f)) returned[name] = toWire(feeds[name], true, transfer);
-        return { reply: { id: req.id, ok: false, message: `ORT worker no longer holds tensors ${missing.join(', ')}`, missing: { ids: missing, returned } }, transfer };
+        const returnedBefore = req.before && Object.fromEntries(Object.entries(req.before.feeds).map(([name, f]) => [name, toWire(f, true, transfer)]));
+        return { reply: { id: req.id, ok: false, message: `ORT worker no longer holds tensors ${missing.join(', ')}`, missing: { ids: missing, returned, returnedBefore } }, transfer };
+      }
+      if (first) {
+        // The chained graph's outputs (the encoder's input picture) stay on this thread.
+        const made = await first.run(Object.fromEntries(Object.entries(req.before!.feeds).map(([name, f]) => [name, new ort.Tensor(f.type, f.data as never, f.dims)])));
+        for (const [name, t] of Object.entries(made)) feeds[name] ??= t as ort.Tensor;
       }
       const out = await session.run(feeds);
       const transfer: ArrayBuffer[] = [];

@@ -28,9 +28,20 @@ export interface RunOptions {
   keepOutputs?: boolean;
 }
 
+/**
+ * A graph run first, in the same request, whose outputs join the feeds by name (a model's
+ * preprocessing graph before its encoder): its outputs never cross between threads.
+ */
+export interface ChainedRun<S> {
+  session: S;
+  feeds: Record<string, Pick<ort.Tensor, 'type' | 'dims' | 'data'>>;
+  /** Feeds whose buffers the caller gives up. */
+  transfer?: readonly string[];
+}
+
 export type Request =
   | { op: 'create'; id: number; session: number; file: string; options: ort.InferenceSession.SessionOptions }
-  | { op: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; keepOutputs: boolean }
+  | { op: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; keepOutputs: boolean; before?: { session: number; feeds: Record<string, WireTensor> } }
   | { op: 'release'; id: number; session: number }
   /** Test hook: the thread exits as a crashed one would, answering nothing it holds. */
   | { op: 'crash'; id: number };
@@ -43,6 +54,8 @@ export type Reply =
 export interface MissingFeeds {
   ids: number[];
   returned: Record<string, WireTensor>;
+  /** The chained run's feeds, given back too. */
+  returnedBefore?: Record<string, WireTensor>;
 }
 
 export interface CreatedSession extends SessionMetadata {
