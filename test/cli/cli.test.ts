@@ -75,6 +75,12 @@ describe('maskql (the CLI)', () => {
     const bad = await cli(['segment', image, '--point', '0.2']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/expected 2 comma-separated numbers/);
+    const opacity = await cli(['track', image, '--click', '0:0.2,0.3', '--masked-video', path.join(dir, 'x.mp4'), '--opacity', '2']);
+    expect(opacity.code).toBe(2);
+    expect(opacity.stderr).toMatch(/--opacity: a number in 0\.\.1/);
+    const alone = await cli(['track', image, '--click', '0:0.2,0.3', '--effect', 'cutout']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--effect and --opacity go with --masked-video/);
   });
 
   it('segments an image from a point, a box and a phrase into COCO JSON', async () => {

@@ -3,47 +3,31 @@
 // sockets open with the key on every server process close with 4403, though nothing rechecks
 // them on a timer (WS_AUTH_RECHECK_MS is an hour), and the key is refused at once.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { runAs } from '../support/auth.js';
-import { dropPrefix, sharedUrls, testPrefix } from '../support/redis.js';
-import { spawnServer, type ServerProcess } from '../support/server-process.js';
-import { createPostgresDatabase, startTestServer, type TestServer } from '../support/test-server.js';
+import { sharedUrls } from '../support/redis.js';
+import { startSharedPair, type SharedPair } from '../support/shared-pair.js';
 
 const exec = promisify(execFile);
 const CLI = path.join(PACKAGE_ROOT, 'dist/src/cli/main.js');
 if (!sharedUrls) console.log('maskql keys revoke over Redis: skipped, TEST_REDIS_URL and TEST_DATABASE_URL are not both set');
 
 describe.skipIf(!sharedUrls)('maskql keys revoke announces the revocation (REDIS_URL)', () => {
-  const prefix = testPrefix('cli-revoke');
-  let env: Record<string, string>;
-  let a: TestServer;
-  let b: ServerProcess;
-  let dataDir: string;
-  let dropDb: () => Promise<void>;
+  let pair: SharedPair;
+  let a: SharedPair['a'];
+  let b: SharedPair['b'];
 
   beforeAll(async () => {
-    const db = await createPostgresDatabase(sharedUrls!.database);
-    dropDb = db.drop;
-    dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-cli-revoke-'));
     // Sockets are not rechecked on a timer: only the announcement can close them.
-    env = { AUTH_MODE: 'apikey', DATABASE_URL: db.url, REDIS_URL: sharedUrls!.redis, REDIS_PREFIX: prefix, DATA_DIR: dataDir, MODELS_DIR: inject('modelsDir'), WS_AUTH_RECHECK_MS: '3600000' };
-    a = await startTestServer({ env, dataDir });
-    b = await spawnServer(env);
+    pair = await startSharedPair('cli-revoke', { AUTH_MODE: 'apikey', WS_AUTH_RECHECK_MS: '3600000' });
+    ({ a, b } = pair);
   }, 120_000);
-  afterAll(async () => {
-    await b?.kill('SIGTERM');
-    await a?.stop();
-    await dropDb?.();
-    await dropPrefix(prefix);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => pair?.stop());
 
   const sockets: Client[] = [];
   /** A graphql-ws socket opened (connection_init acknowledged) with `key`; `closed` settles with its close code. */
@@ -76,7 +60,7 @@ describe.skipIf(!sharedUrls)('maskql keys revoke announces the revocation (REDIS
       for (const url of [a.url, b.url]) expect((await runAs('http', url, secret, models)).result).toBe('ok');
       const open = await Promise.all([openSocket(a.url, secret), openSocket(b.url, secret)]);
 
-      const res = await exec(process.execPath, [CLI, 'keys', 'revoke', apiKey.id], { env: { ...process.env, ...env, LOG_LEVEL: 'silent' } });
+      const res = await exec(process.execPath, [CLI, 'keys', 'revoke', apiKey.id], { env: { ...process.env, ...pair.env, LOG_LEVEL: 'silent' } });
       expect(res.stdout).toContain('REVOKED');
 
       expect(await Promise.all(open.map((s) => s.closed))).toEqual([4403, 4403]);
@@ -88,7 +72,7 @@ describe.skipIf(!sharedUrls)('maskql keys revoke announces the revocation (REDIS
 
   it('says so when Redis cannot be reached, and leaves the key as it was', async () => {
     const { apiKey } = await a.app.services.apiKeys.create({ name: 'kept', scopes: ['read'] });
-    const res = await exec(process.execPath, [CLI, 'keys', 'revoke', apiKey.id], { env: { ...process.env, ...env, REDIS_URL: 'redis://127.0.0.1:1' } }).catch((e: { code: number; stderr: string }) => e);
+    const res = await exec(process.execPath, [CLI, 'keys', 'revoke', apiKey.id], { env: { ...process.env, ...pair.env, REDIS_URL: 'redis://127.0.0.1:1' } }).catch((e: { code: number; stderr: string }) => e);
     expect((res as { code: number }).code).toBe(1);
     expect((res as { stderr: string }).stderr).toMatch(/Redis \(REDIS_URL\) cannot be reached.*not revoked/);
     expect((await a.app.services.apiKeys.get(apiKey.id)).revokedAt).toBeNull();

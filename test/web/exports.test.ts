@@ -2,7 +2,7 @@
 // export from the page, its job's progress bar fills, and the file it made is downloaded through
 // the page's link (a signed URL) as a person would; the downloaded bytes are then read with
 // readers independent of the server's code (COCO RLE, indexed PNGs in a zip) and checked against
-// the drawn shapes by IoU.
+// the drawn shapes by IoU, and a masked video decoded with real ffmpeg.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickAt, shoot, startWebBed, type WebBed, browserAvailable } from '../support/browser.js';
 import { DISCS, DISCS_VIDEO, discMask } from '../support/discs-video.js';
 import { drawPicture, iou, toPng, type Shape } from '../support/draw.js';
-import { readIndexedPng, readRle, readZip } from '../support/export-readers.js';
+import { decodeVideo, readIndexedPng, readRle, readZip } from '../support/export-readers.js';
+import { testBins } from '../fixtures/video.js';
 import { fixture, uploadFile } from '../support/tracking.js';
 
 const { width: W, height: H } = DISCS_VIDEO;
@@ -36,8 +37,11 @@ describe.runIf(browserAvailable)('web app: exports and downloads', () => {
   /** Picks a format in the page's export panel, starts it, and waits for its job to complete with a full bar. */
   async function exportAs(format: string): Promise<Locator> {
     await page.getByTestId('export-format').selectOption(format);
+    // The panel shows one job at a time: wait for this one, not the one before it.
+    const status = page.getByTestId('export-status');
+    const previous = (await status.count()) ? await status.getAttribute('data-job') : '';
     await page.getByTestId('start-export').click();
-    await page.waitForSelector('[data-testid=export-status][data-status=COMPLETED]', { timeout: 120_000 });
+    await page.waitForSelector(`[data-testid=export-status][data-status=COMPLETED]:not([data-job="${previous}"])`, { timeout: 120_000 });
     const panel = page.getByTestId('export');
     expect(await panel.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
     return panel;
@@ -50,13 +54,17 @@ describe.runIf(browserAvailable)('web app: exports and downloads', () => {
     return { name: dl.suggestedFilename(), bytes: await readFile(file) };
   }
 
-  it('exports a video session as COCO JSON and PNG masks, and downloads them from the page', async () => {
+  it('exports a video session as COCO JSON, PNG masks and a masked video, and downloads them from the page', async () => {
     const up = await uploadFile(srv.url, projectId, fixture('discs.mp4'));
     await page.goto(`${srv.url}/#/m/${up.body.data.media.id}`);
     await page.waitForSelector('main[data-ready="1"]');
     await page.getByTestId('start-session').click();
     await page.waitForSelector('[data-testid=session-status][data-status=OPEN]');
     await page.waitForSelector('[data-testid=stage][data-frame="0"]');
+    // Nothing to export yet: the server's refusal shows, and no job starts.
+    await page.getByTestId('start-export').click();
+    await page.waitForSelector('[data-testid=status].error:has-text("no objects")');
+    expect(await page.getByTestId('export-status').count()).toBe(0);
     const [cx, cy] = DISCS[0]!.path(0);
     await clickAt(page.getByTestId('stage'), cx, cy, W, H);
     await page.waitForSelector('[data-testid=stage][data-objects="1"]');
@@ -86,13 +94,28 @@ describe.runIf(browserAvailable)('web app: exports and downloads', () => {
     expect(iou(frame0.indices.map((v) => (v === 1 ? 1 : 0)), discMask(0, 0))).toBeGreaterThan(0.8);
     expect(readIndexedPng(pngOf(30)!).indices.every((v) => v === 0)).toBe(true);
 
-    // The jobs page lists both exports, each with its file to download.
+    // A masked video, WebM with the objects cut out (the options show for this format only):
+    // every frame is there, and frame 0's alpha channel is the clicked disc.
+    expect(await page.getByTestId('export-container').isVisible()).toBe(false);
+    await page.getByTestId('export-format').selectOption('MASKED_VIDEO');
+    await page.getByTestId('export-container').selectOption('WEBM');
+    await page.getByTestId('export-effect').selectOption('CUTOUT');
+    const video = await download((await exportAs('MASKED_VIDEO')).getByTestId('download'));
+    expect(video.name).toBe('masked.webm');
+    await writeFile(path.join(dir, 'masked.webm'), video.bytes);
+    const bins = testBins();
+    const frames = decodeVideo(bins, path.join(dir, 'masked.webm'), 'rgba', 'libvpx-vp9');
+    expect(frames).toHaveLength(DISCS_VIDEO.frames);
+    const alpha = new Uint8Array(W * H).map((_, i) => (frames[0]![i * 4 + 3]! > 127 ? 1 : 0));
+    expect(iou(alpha, discMask(0, 0))).toBeGreaterThan(0.8);
+
+    // The jobs page lists the exports, each with its file to download.
     await page.goto(`${srv.url}/#/jobs`);
     await page.waitForSelector('main[data-ready="1"]');
     const links = page.locator('[data-testid=job-row][data-status=COMPLETED] [data-testid=download]');
-    await links.nth(1).waitFor();
+    await links.nth(2).waitFor();
     const names = await links.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
-    expect(names.sort()).toEqual(['coco.json', 'masks.zip']);
+    expect(names.sort()).toEqual(['coco.json', 'masked.webm', 'masks.zip']);
     const again = await download(page.locator('[data-testid=download][data-name="coco.json"]'));
     expect(again.bytes.equals(json.bytes)).toBe(true);
   }, 240_000);

@@ -8,7 +8,7 @@ import { clear, eta, h, progressBar, showError } from './dom.js';
 const finished = (j: JobFieldsFragment) => j.status !== 'QUEUED' && j.status !== 'RUNNING';
 
 export class JobFollower {
-  /** data-testid `<testId>`; its status line is `<testId>-status` with data-status. */
+  /** data-testid `<testId>`; its status line is `<testId>-status` with data-status and data-job (the id). */
   readonly element: HTMLElement;
   private stop: (() => void) | null = null;
 
@@ -44,7 +44,7 @@ export class JobFollower {
   private render(job: JobFieldsFragment, label: string): void {
     clear(
       this.element,
-      h('span', { 'data-testid': `${this.testId}-status`, 'data-status': job.status }, `${label} ${job.status.toLowerCase()}`),
+      h('span', { 'data-testid': `${this.testId}-status`, 'data-status': job.status, 'data-job': job.id }, `${label} ${job.status.toLowerCase()}`),
       progressBar(job.progress, `${Math.round(job.progress * 100)} % ${job.framesTotal ? `· ${job.framesDone}/${job.framesTotal}` : ''} ${finished(job) ? '' : eta(job.etaSec)}`),
       job.error && h('span', { class: 'error' }, job.error.message),
     );

@@ -145,17 +145,17 @@ export async function imageView(root: HTMLElement, media: Media): Promise<() => 
   );
   multimask.addEventListener('change', () => void segment());
   // What a COCO export of an image holds: the masks batch segmentation stored on it.
-  const exports = new ExportPanel(['COCO_JSON'], () => ({ mediaId: media.id }));
+  const exportPanel = new ExportPanel(['COCO_JSON'], () => ({ mediaId: media.id }));
   clear(
     root,
     h('p', {}, h('a', { href: `#/p/${media.projectId}` }, `← ${media.project.name}`)),
     h('h2', {}, media.filename ?? media.id, h('small', {}, ` ${media.width}×${media.height}`)),
     h('p', { class: 'hint' }, 'Click: add to the object · Shift-click or right-click: remove · Drag: box · Type a phrase to find every instance.'),
-    h('div', { class: 'workspace' }, h('div', { class: 'canvas-wrap' }, stage.canvas), h('aside', {}, tools, legend, exports.element, h('small', { class: 'hint' }, 'The export holds the masks “Segment every image” stored (on the project’s page), not these clicks.'))),
+    h('div', { class: 'workspace' }, h('div', { class: 'canvas-wrap' }, stage.canvas), h('aside', {}, tools, legend, exportPanel.element, h('small', { class: 'hint' }, 'The export holds the masks “Segment every image” stored (on the project’s page), not these clicks.'))),
   );
   busy(false);
   render();
   stage.setImage(await loadImage(await fetchImage(`/media/${media.id}/frames/0`)));
   root.dataset.ready = '1';
-  return () => exports.dispose();
+  return () => exportPanel.dispose();
 }

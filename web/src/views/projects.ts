@@ -85,7 +85,7 @@ export async function projectView(root: HTMLElement, projectId: string): Promise
       showError(err);
     }
   };
-  const exports = new ExportPanel(['COCO_JSON', 'YTVIS_JSON'], () => ({ projectId }));
+  const exportPanel = new ExportPanel(['COCO_JSON', 'YTVIS_JSON'], () => ({ projectId }));
   clear(
     root,
     h('p', {}, h('a', { href: '#/' }, '← Projects')),
@@ -94,11 +94,11 @@ export async function projectView(root: HTMLElement, projectId: string): Promise
     uploads,
     mediaList.edges.length ? grid : h('p', { class: 'hint' }, 'No media yet.'),
     h('div', { class: 'tools' }, h('button', { onclick: segmentAll, 'data-testid': 'segment-all' }, 'Segment every image'), batch.element),
-    exports.element,
+    exportPanel.element,
     h('p', { class: 'hint' }, 'COCO JSON holds the masks “Segment every image” stored; YouTube-VIS JSON holds every video’s tracking sessions.'),
   );
   return () => {
     batch.dispose();
-    exports.dispose();
+    exportPanel.dispose();
   };
 }

@@ -48,7 +48,7 @@ export async function videoView(root: HTMLElement, media: Media): Promise<() => 
   const objectsBox = h('ol', { class: 'legend', 'data-testid': 'legend' });
   const jobBox = h('div', { class: 'job', 'data-testid': 'job' });
   const phrase = h('input', { placeholder: 'a phrase on this frame', 'data-testid': 'phrase' });
-  const exports = new ExportPanel(['COCO_JSON', 'YTVIS_JSON', 'DAVIS_PNG_ZIP', 'MASKED_VIDEO'], () => (session ? { sessionId: session.id } : null));
+  const exportPanel = new ExportPanel(['COCO_JSON', 'YTVIS_JSON', 'DAVIS_PNG_ZIP', 'MASKED_VIDEO'], () => (session ? { sessionId: session.id } : null));
 
   const frame = (i: number) => {
     let p = frames.get(i);
@@ -264,7 +264,7 @@ export async function videoView(root: HTMLElement, media: Media): Promise<() => 
           h('label', {}, stage.showMasks, ' show masks'),
         ),
         jobBox,
-        exports.element,
+        exportPanel.element,
       ),
     ),
   );
@@ -277,7 +277,7 @@ export async function videoView(root: HTMLElement, media: Media): Promise<() => 
   root.dataset.ready = '1';
   return () => {
     stopEvents?.();
-    exports.dispose();
+    exportPanel.dispose();
     if (playing !== null) clearInterval(playing);
   };
 }
