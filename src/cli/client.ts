@@ -1,9 +1,10 @@
 // The CLI's connection to a running maskql: GraphQL over HTTP, subscriptions over graphql-ws,
 // and POST /upload streamed from the file with its progress.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -78,6 +79,31 @@ export class MaskqlClient {
     const body = (await res.json()) as { data?: { media: never; deduplicated: boolean }; errors?: GqlErrors };
     if (body.errors?.length) throw failure(body.errors);
     return { ...(body.data!.media as object), deduplicated: body.data!.deduplicated } as never;
+  }
+
+  /** GET a signed URL path (an artifact) into `file`; `progress(received, total)` as it goes. */
+  async download(urlPath: string, file: string, progress: (received: number, total: number) => void): Promise<number> {
+    const res = await this.send(urlPath, {});
+    if (!res.ok || !res.body) {
+      const body = (await res.json().catch(() => null)) as { errors?: GqlErrors } | null;
+      throw body?.errors?.length ? failure(body.errors) : new CliError(`download failed: HTTP ${res.status}`);
+    }
+    const total = Number(res.headers.get('content-length')) || 0;
+    let received = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        progress((received += chunk.length), total || received);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(Readable.fromWeb(res.body as never), count, createWriteStream(file));
+    } catch (err) {
+      // No half-written file left behind.
+      await rm(file, { force: true });
+      throw new CliError(`download into ${file} failed: ${(err as Error).message}`);
+    }
+    return received;
   }
 
   async dispose(): Promise<void> {

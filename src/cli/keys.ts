@@ -1,8 +1,12 @@
 // maskql keys: API keys straight in the configured database (the first admin key of an
 // AUTH_MODE=apikey server comes from here). The embedded database is held by one process: stop
 // the server first, or use the admin mutations (createApiKey, apiKeys, revokeApiKey) instead.
-import { loadConfig } from '../config.js';
+// With REDIS_URL, a revocation is announced on `auth:revoked` like the mutation's, so every
+// server process drops the key and closes its sockets at once.
+import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { createRedisPubSub } from '../events/redis-pubsub.js';
+import { RedisConnections } from '../redis/redis-connections.js';
 import { ApiKeyService } from '../modules/api-key/api-key.service.js';
 import type { ApiKey } from '../modules/api-key/api-key.type.js';
 import { CliError } from './client.js';
@@ -13,7 +17,9 @@ maskql keys list
 maskql keys revoke KEY_ID
 
 Works on the database of the server's configuration (DATABASE_URL, or the embedded one in
-DATA_DIR), not over the network. The secret is printed once, at creation.`;
+DATA_DIR), not over the network. The secret is printed once, at creation. With REDIS_URL (and
+REDIS_PREFIX) set as the servers', revoke announces the revocation to every server process: the
+key is refused at once and its open graphql-ws sockets close (4403).`;
 
 const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 const describe = (k: ApiKey) =>
@@ -27,9 +33,13 @@ export async function keys(args: string[]): Promise<number> {
     console.error(KEYS_HELP);
     return 2;
   }
-  const db = await openDatabase(loadConfig().database);
+  const config = loadConfig();
+  const db = await openDatabase(config.database);
+  let redis: Awaited<ReturnType<typeof announcer>>;
   try {
-    const service = new ApiKeyService(db.prisma);
+    // Only a revocation has something to announce: the other commands never touch Redis.
+    redis = command === 'revoke' ? await announcer(config) : undefined;
+    const service = new ApiKeyService(db.prisma, redis?.pubsub);
     if (command === 'create') {
       const expires = values.expires ? new Date(values.expires) : null;
       if (expires && Number.isNaN(expires.getTime())) throw new CliError(`--expires: not a date: ${values.expires}`, 'USAGE');
@@ -49,6 +59,21 @@ export async function keys(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    // quit() is queued behind the PUBLISH on the same connection: the announcement goes out first.
+    await redis?.connections.dispose();
     await db.dispose();
   }
+}
+
+/** The servers' PubSub over Redis, when REDIS_URL is set (a clear error when it cannot be reached). */
+async function announcer(config: Config): Promise<{ connections: RedisConnections; pubsub: ReturnType<typeof createRedisPubSub> } | undefined> {
+  if (!config.redis) return undefined;
+  const connections = new RedisConnections(config.redis.url, config.redis.prefix, { warn: () => undefined });
+  try {
+    await connections.check();
+  } catch (err) {
+    await connections.dispose();
+    throw new CliError(`${(err as Error).message}: the key is not revoked`, 'UNREACHABLE');
+  }
+  return { connections, pubsub: createRedisPubSub(connections) };
 }

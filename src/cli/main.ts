@@ -14,6 +14,7 @@ Usage: maskql COMMAND [options]       (maskql COMMAND --help for its options)
 Commands:
   segment IMAGE...   segment images by points, boxes and phrases -> COCO JSON
   track VIDEO        track objects clicked on a video's frames -> per-frame masks JSON
+                     (and --masked-video FILE: the video with its masks applied)
   jobs               list, follow (progress bar) or cancel jobs
   keys               create, list or revoke API keys (in the server's database)
 
@@ -22,6 +23,7 @@ ${COMMON_HELP}
 Examples:
   maskql segment shapes.png --point 0.3,0.4 --phrase red --out shapes.coco.json
   maskql track clip.mp4 --click 0:0.45,0.5 --direction both --out clip.masks.json
+  maskql track clip.mp4 --click 0:0.45,0.5 --masked-video clip.masked.mp4
   maskql jobs follow 0b9c…
   MASKQL_KEY=mqk_… maskql jobs list`;
 

@@ -3,13 +3,15 @@ import path from 'node:path';
 import { AddPromptDocument, AddTextPromptDocument, CloseSessionDocument, FrameMasksDocument, PropagateDocument, StartSessionDocument, type PropagationDirection } from '../../client/generated/graphql.js';
 import { CliError } from './client.js';
 import { followJob } from './jobs.js';
+import { MASKED_VIDEO_HELP, maskedVideoPlan, writeMaskedVideo } from './masked-video.js';
 import { box, COMMON_HELP, connect, numbers, output, parse, projectId } from './options.js';
 import { progressBar } from './progress.js';
 
-export const TRACK_HELP = `maskql track VIDEO --click FRAME:X,Y [...] [--direction forward|backward|both] [--out FILE]
+export const TRACK_HELP = `maskql track VIDEO --click FRAME:X,Y [...] [--direction forward|backward|both] [--out FILE] [--masked-video FILE]
 
 Uploads the video, opens a tracking session, prompts objects, propagates, and writes every
-frame's masks as JSON (COCO RLE per object per frame) to FILE or stdout.
+frame's masks as JSON (COCO RLE per object per frame) to FILE or stdout. With --masked-video,
+it then exports the video with its masks applied (a job on the server) and downloads it.
 
 Prompts (frames count from 0; coordinates in [0,1] unless --pixels):
   --click FRAME:X,Y[:neg][@OBJ]  a point; a new object unless @OBJ names one; :neg removes
@@ -22,6 +24,7 @@ Prompts (frames count from 0; coordinates in [0,1] unless --pixels):
   --project ID                   the project to upload into (default: one named "cli")
   --keep-open                    leave the session open (default: close it at the end)
   --out FILE                     write the JSON there instead of stdout
+${MASKED_VIDEO_HELP}
 
 ${COMMON_HELP}`;
 
@@ -39,6 +42,9 @@ export async function track(args: string[]): Promise<number> {
     project: { type: 'string' },
     'keep-open': { type: 'boolean' },
     out: { type: 'string' },
+    'masked-video': { type: 'string' },
+    effect: { type: 'string' },
+    opacity: { type: 'string' },
   });
   if (values.help) return (console.log(TRACK_HELP), 0);
   const [file] = positionals;
@@ -64,6 +70,7 @@ export async function track(args: string[]): Promise<number> {
     return { frameIndex: Number(m[1]), text: m[2]! };
   });
   if (!prompts.length && !phrases.length) throw new CliError('track: no prompt: give --click, --box or --phrase', 'USAGE');
+  const masked = maskedVideoPlan(values);
 
   const client = connect(values);
   try {
@@ -88,6 +95,7 @@ export async function track(args: string[]): Promise<number> {
       }
       await output(values.out, { video: { file: path.basename(file), mediaId: media.id, width: media.width, height: media.height, frameCount: media.frameCount }, sessionId, jobId: job.id, direction, frames });
       process.stderr.write(`${path.basename(file)}: ${frames.length} frame(s) with masks\n`);
+      if (masked) process.stderr.write(`${masked.file}: ${await writeMaskedVideo(client, sessionId, masked)} bytes (masked video)\n`);
       return 0;
     } finally {
       if (!values['keep-open']) await client.request(CloseSessionDocument, { input: { sessionId } }).catch(() => undefined);

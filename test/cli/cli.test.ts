@@ -1,6 +1,7 @@
 // The maskql command line as a real process against a real server: --help, segment (points,
 // boxes, phrases) to COCO JSON checked against the drawn shapes, track from clicks to per-frame
-// masks checked against the moving disc, jobs follow/cancel/list, and its errors.
+// masks checked against the moving disc and to a masked video (real ffmpeg, probed and decoded),
+// jobs follow/cancel/list, and its errors.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import { drawPicture, iou, toPng, type Shape } from '../support/draw.js';
 import { httpClient } from '../support/gql.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { fixture, uploadFile } from '../support/tracking.js';
+import { decodeVideo, probeStreams } from '../support/export-readers.js';
+import { testBins } from '../fixtures/video.js';
 
 const exec = promisify(execFile);
 const CLI = path.join(PACKAGE_ROOT, 'dist/src/cli/main.js');
@@ -72,6 +75,12 @@ describe('maskql (the CLI)', () => {
     const bad = await cli(['segment', image, '--point', '0.2']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/expected 2 comma-separated numbers/);
+    const opacity = await cli(['track', image, '--click', '0:0.2,0.3', '--masked-video', path.join(dir, 'x.mp4'), '--opacity', '2']);
+    expect(opacity.code).toBe(2);
+    expect(opacity.stderr).toMatch(/--opacity: a number in 0\.\.1/);
+    const alone = await cli(['track', image, '--click', '0:0.2,0.3', '--effect', 'cutout']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--effect and --opacity go with --masked-video/);
   });
 
   it('segments an image from a point, a box and a phrase into COCO JSON', async () => {
@@ -91,14 +100,17 @@ describe('maskql (the CLI)', () => {
     for (const a of coco.annotations) expect(a).toMatchObject({ image_id: 1, iscrowd: 0, score: expect.any(Number), area: expect.any(Number), bbox: expect.any(Array) });
   });
 
-  it('tracks a video from a click to per-frame masks, with progress bars', async () => {
+  it('tracks a video from a click to per-frame masks and a masked video, with progress bars', async () => {
     const key = (await srv.app.services.apiKeys.create({ name: 'cli', scopes: ['write'] })).secret;
     const [cx, cy] = DISCS[0]!.path(0);
     const out = path.join(dir, 'discs.json');
-    const res = await cli(['track', fixture('discs.mp4'), '--click', `0:${cx / DISCS_VIDEO.width},${cy / DISCS_VIDEO.height}`, '--out', out, '--key', key]);
+    const masked = path.join(dir, 'discs.masked.mp4');
+    const res = await cli(['track', fixture('discs.mp4'), '--click', `0:${cx / DISCS_VIDEO.width},${cy / DISCS_VIDEO.height}`, '--out', out, '--masked-video', masked, '--opacity', '0.9', '--key', key]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/upload .*100%/);
     expect(res.stderr).toMatch(/propagate .*100%/);
+    expect(res.stderr).toMatch(/export .*100%/);
+    expect(res.stderr).toMatch(/download .*100%/);
     const result = JSON.parse(await readFile(out, 'utf8'));
     expect(result.video).toMatchObject({ frameCount: DISCS_VIDEO.frames, width: DISCS_VIDEO.width });
     expect(result.frames).toHaveLength(DISCS_VIDEO.frames);
@@ -110,7 +122,28 @@ describe('maskql (the CLI)', () => {
     // The session is closed at the end.
     const { session } = await httpClient(srv.url, { authorization: `Bearer ${key}` }).request(SessionDocument, { id: result.sessionId });
     expect(session.status).toBe('CLOSED');
-  }, 240_000); // tracking runs the model on every frame: long on a loaded machine
+
+    // The masked video: a valid H.264 file with every frame, tinted where the clicked disc is and
+    // nowhere else (the other disc, not clicked, keeps its colour).
+    const bins = testBins();
+    const v = probeStreams(bins.ffprobe, masked, true).find((s) => s.codec_type === 'video')!;
+    expect(v).toMatchObject({ codec_name: 'h264', width: DISCS_VIDEO.width, height: DISCS_VIDEO.height });
+    expect(Number(v.nb_read_frames)).toBe(DISCS_VIDEO.frames);
+    const original = decodeVideo(bins, fixture('discs.mp4'), 'rgb24');
+    const exported = decodeVideo(bins, masked, 'rgb24');
+    expect(exported).toHaveLength(DISCS_VIDEO.frames);
+    for (const f of [0, 30, DISCS_VIDEO.frames - 1]) {
+      const changed = new Uint8Array(DISCS_VIDEO.width * DISCS_VIDEO.height);
+      for (let i = 0; i < changed.length; i++) {
+        const d = Math.max(...[0, 1, 2].map((c) => Math.abs(exported[f]![i * 3 + c]! - original[f]![i * 3 + c]!)));
+        changed[i] = d > 40 ? 1 : 0;
+      }
+      expect(iou(changed, discMask(0, f)), `frame ${f}`).toBeGreaterThan(0.8);
+      const other = discMask(1, f);
+      const otherChanged = other.reduce((n, x, i) => n + (x & changed[i]!), 0) / other.reduce((n, x) => n + x, 0);
+      expect(otherChanged, `frame ${f}`).toBeLessThan(0.05);
+    }
+  }, 300_000); // tracking runs the model on every frame, then the export encodes them: long on a loaded machine
 
   it('follows, lists and cancels jobs', async () => {
     const key = (await srv.app.services.apiKeys.create({ name: 'cli', scopes: ['write'] })).secret;

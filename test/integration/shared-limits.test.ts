@@ -3,24 +3,19 @@
 // on the other; its subscriptions are capped across both; a key revoked through A is refused by
 // B at once, though B had just verified (and cached) it, and its open graphql-ws sockets on both
 // are closed with 4403.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAs } from '../support/auth.js';
 import { httpClient, wsClient } from '../support/gql.js';
-import { dropPrefix, sharedUrls, testPrefix } from '../support/redis.js';
-import { spawnServer, type ServerProcess } from '../support/server-process.js';
-import { createPostgresDatabase, startTestServer, type TestServer } from '../support/test-server.js';
+import { sharedUrls } from '../support/redis.js';
+import { startSharedPair, type SharedPair } from '../support/shared-pair.js';
 import { fixture, uploadFile, waitFor } from '../support/tracking.js';
 
 describe.skipIf(!sharedUrls)('limits shared by two processes through Redis', () => {
-  const prefix = testPrefix('limits');
-  let a: TestServer;
-  let b: ServerProcess;
-  let dataDir: string;
-  let dropDb: () => Promise<void>;
+  let pair: SharedPair;
+  let a: SharedPair['a'];
+  let b: SharedPair['b'];
+  let prefix: string;
   const key = async (scopes: ('read' | 'write' | 'admin')[] = ['read']) => (await a.app.services.apiKeys.create({ name: 't', scopes })).secret;
   // A video session to subscribe to (made once, by an admin, through A).
   let session: Promise<string> | undefined;
@@ -35,25 +30,14 @@ describe.skipIf(!sharedUrls)('limits shared by two processes through Redis', () 
   const watch = 'subscription($s: ID!) { sessionEvents(sessionId: $s) { kind } }';
 
   beforeAll(async () => {
-    const db = await createPostgresDatabase(sharedUrls!.database);
-    dropDb = db.drop;
-    dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-limits-'));
-    const env = {
-      AUTH_MODE: 'apikey', DATABASE_URL: db.url, REDIS_URL: sharedUrls!.redis, REDIS_PREFIX: prefix, DATA_DIR: dataDir, MODELS_DIR: inject('modelsDir'),
-      RATE_LIMIT_PER_SEC: '0.1', RATE_LIMIT_BURST: '20', WS_MAX_SUBSCRIPTIONS_PER_KEY: '2',
+    pair = await startSharedPair('limits', {
+      AUTH_MODE: 'apikey', RATE_LIMIT_PER_SEC: '0.1', RATE_LIMIT_BURST: '20', WS_MAX_SUBSCRIPTIONS_PER_KEY: '2',
       // Sockets are not rechecked on a timer here: only a revocation's announcement can close them.
       WS_AUTH_RECHECK_MS: '3600000',
-    };
-    a = await startTestServer({ env, dataDir });
-    b = await spawnServer(env);
+    });
+    ({ a, b, prefix } = pair);
   }, 120_000);
-  afterAll(async () => {
-    await b?.kill('SIGTERM');
-    await a?.stop();
-    await dropDb?.();
-    await dropPrefix(prefix);
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => pair?.stop());
 
   it('a rate limit spent through one process holds on the other', async () => {
     const k = await key();

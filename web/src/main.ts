@@ -43,11 +43,11 @@ async function route(): Promise<void> {
   const [, what, id] = location.hash.replace(/^#/, '').split('/');
   document.getElementById('signout')!.hidden = !auth.get();
   try {
-    if (what === 'p' && id) await projectView(main, id);
+    if (what === 'p' && id) leave = await projectView(main, id);
     else if (what === 'm' && id) {
       const { media } = await gql(MediaDocument, { id });
       if (media.kind === 'VIDEO') leave = await videoView(main, media);
-      else await imageView(main, media);
+      else leave = await imageView(main, media);
     } else if (what === 'jobs') leave = await jobsView(main);
     else await projectsView(main);
     main.dataset.ready = '1';

@@ -4,6 +4,7 @@
 import { SegmentEverythingDocument, SegmentImageDocument, type MediaQuery, type SegmentedObjectFieldsFragment } from '../../../client/generated/graphql.js';
 import { fetchImage, gql } from '../api.js';
 import { clear, h, showError, showStatus } from '../dom.js';
+import { ExportPanel } from '../exports.js';
 import { css, type Overlay, type Rle } from '../masks.js';
 import { loadImage, Stage, type Gesture, type Marker } from '../stage.js';
 
@@ -26,7 +27,8 @@ interface Found {
   score: number;
 }
 
-export async function imageView(root: HTMLElement, media: Media): Promise<void> {
+/** Shows the image; resolves with what stops its export's progress when the page leaves. */
+export async function imageView(root: HTMLElement, media: Media): Promise<() => void> {
   const objects: PromptObject[] = [{ points: [], box: null, masks: [], chosen: 0 }];
   let active = 0;
   let found: Found[] = [];
@@ -142,15 +144,18 @@ export async function imageView(root: HTMLElement, media: Media): Promise<void> 
     h('button', { onclick: everything, 'data-testid': 'everything' }, 'Segment everything'),
   );
   multimask.addEventListener('change', () => void segment());
+  // What a COCO export of an image holds: the masks batch segmentation stored on it.
+  const exportPanel = new ExportPanel(['COCO_JSON'], () => ({ mediaId: media.id }));
   clear(
     root,
     h('p', {}, h('a', { href: `#/p/${media.projectId}` }, `← ${media.project.name}`)),
     h('h2', {}, media.filename ?? media.id, h('small', {}, ` ${media.width}×${media.height}`)),
     h('p', { class: 'hint' }, 'Click: add to the object · Shift-click or right-click: remove · Drag: box · Type a phrase to find every instance.'),
-    h('div', { class: 'workspace' }, h('div', { class: 'canvas-wrap' }, stage.canvas), h('aside', {}, tools, legend)),
+    h('div', { class: 'workspace' }, h('div', { class: 'canvas-wrap' }, stage.canvas), h('aside', {}, tools, legend, exportPanel.element, h('small', { class: 'hint' }, 'The export holds the masks “Segment every image” stored (on the project’s page), not these clicks.'))),
   );
   busy(false);
   render();
   stage.setImage(await loadImage(await fetchImage(`/media/${media.id}/frames/0`)));
   root.dataset.ready = '1';
+  return () => exportPanel.dispose();
 }

@@ -1,7 +1,8 @@
-// Jobs: progress bars with ETA, live over jobProgress; cancel.
+// Jobs: progress bars with ETA, live over jobProgress; cancel; an export's files to download.
 import { CancelJobDocument, JobProgressDocument, JobsDocument, type JobFieldsFragment } from '../../../client/generated/graphql.js';
 import { gql, subscribe } from '../api.js';
 import { clear, eta, h, progressBar, showError } from '../dom.js';
+import { artifactsOf } from '../exports.js';
 
 const live = (j: JobFieldsFragment) => j.status === 'QUEUED' || j.status === 'RUNNING';
 
@@ -21,12 +22,13 @@ export async function jobsView(root: HTMLElement): Promise<() => void> {
         job.error && h('span', { class: 'error' }, job.error.message),
         live(job) && h('button', { onclick: () => gql(CancelJobDocument, { input: { jobId: job.id } }).catch(showError) }, 'Cancel'),
       );
+      if (job.kind === 'EXPORT' && job.status === 'COMPLETED') artifactsOf(job.id).then((links) => li.querySelector('.downloads') || li.append(links), showError);
     };
     render(j);
     if (live(j)) stops.push(subscribe(JobProgressDocument, { jobId: j.id }, { next: (d) => render(d.jobProgress), error: showError }));
     return li;
   };
   const list = [...jobs.edges].reverse().map((e) => row(e.node));
-  clear(root, h('h2', {}, 'Jobs'), list.length ? h('ul', { class: 'jobs' }, list) : h('p', { class: 'hint' }, 'No job yet: propagations and batch segmentations show up here.'));
+  clear(root, h('h2', {}, 'Jobs'), list.length ? h('ul', { class: 'jobs' }, list) : h('p', { class: 'hint' }, 'No job yet: propagations, batch segmentations and exports show up here.'));
   return () => stops.forEach((s) => s());
 }

@@ -1,7 +1,10 @@
-// Projects, and the media of one project: thumbnails, drag-and-drop upload with progress.
-import { CreateProjectDocument, MediaListDocument, ProjectDocument, ProjectsDocument } from '../../../client/generated/graphql.js';
+// Projects, and the media of one project: thumbnails, drag-and-drop upload with progress;
+// segment every image (a job) and export the project.
+import { CreateProjectDocument, MediaListDocument, ProjectDocument, ProjectsDocument, StartBatchSegmentationDocument } from '../../../client/generated/graphql.js';
 import { fetchImage, gql, upload } from '../api.js';
 import { clear, h, progressBar, showError, showStatus } from '../dom.js';
+import { ExportPanel } from '../exports.js';
+import { JobFollower } from '../job-follower.js';
 
 export async function projectsView(root: HTMLElement): Promise<void> {
   const { projects } = await gql(ProjectsDocument, { first: 100 });
@@ -26,7 +29,8 @@ export async function projectsView(root: HTMLElement): Promise<void> {
   );
 }
 
-export async function projectView(root: HTMLElement, projectId: string): Promise<void> {
+/** Shows a project; resolves with what stops following its jobs when the page leaves. */
+export async function projectView(root: HTMLElement, projectId: string): Promise<() => void> {
   const [{ project }, { mediaList }] = await Promise.all([gql(ProjectDocument, { id: projectId }), gql(MediaListDocument, { projectId, first: 100 })]);
   const uploads = h('ul', { class: 'uploads', 'data-testid': 'uploads' });
   const input = h('input', { type: 'file', multiple: true, accept: 'image/*,video/*', 'data-testid': 'file-input' });
@@ -48,7 +52,7 @@ export async function projectView(root: HTMLElement, projectId: string): Promise
       }),
     );
     showStatus(`${ok} of ${files.length} uploaded`);
-    if (ok) await projectView(root, projectId).catch(showError);
+    if (ok) await projectView(root, projectId).catch(showError); // the old page's panels stop as they leave it
   };
   input.addEventListener('change', () => void send([...(input.files ?? [])]));
   drop.addEventListener('dragover', (e) => {
@@ -72,5 +76,29 @@ export async function projectView(root: HTMLElement, projectId: string): Promise
       return h('li', {}, h('a', { href: `#/m/${m.id}`, 'data-testid': 'media-link', 'data-kind': m.kind }, img, h('strong', {}, m.filename ?? m.id), h('small', {}, what)));
     }),
   );
-  clear(root, h('p', {}, h('a', { href: '#/' }, '← Projects')), h('h2', {}, project.name), drop, uploads, mediaList.edges.length ? grid : h('p', { class: 'hint' }, 'No media yet.'));
+  // Segment everything on every image, stored per image: what an image or project COCO export holds.
+  const batch = new JobFollower('batch');
+  const segmentAll = async () => {
+    try {
+      batch.follow((await gql(StartBatchSegmentationDocument, { input: { projectId } })).startBatchSegmentation.job, 'Segmentation of every image');
+    } catch (err) {
+      showError(err);
+    }
+  };
+  const exportPanel = new ExportPanel(['COCO_JSON', 'YTVIS_JSON'], () => ({ projectId }));
+  clear(
+    root,
+    h('p', {}, h('a', { href: '#/' }, '← Projects')),
+    h('h2', {}, project.name),
+    drop,
+    uploads,
+    mediaList.edges.length ? grid : h('p', { class: 'hint' }, 'No media yet.'),
+    h('div', { class: 'tools' }, h('button', { onclick: segmentAll, 'data-testid': 'segment-all' }, 'Segment every image'), batch.element),
+    exportPanel.element,
+    h('p', { class: 'hint' }, 'COCO JSON holds the masks “Segment every image” stored; YouTube-VIS JSON holds every video’s tracking sessions.'),
+  );
+  return () => {
+    batch.dispose();
+    exportPanel.dispose();
+  };
 }

@@ -19,6 +19,7 @@ import {
 } from '../../../client/generated/graphql.js';
 import { fetchImage, gql, subscribe } from '../api.js';
 import { clear, eta, h, progressBar, showError, showStatus } from '../dom.js';
+import { ExportPanel } from '../exports.js';
 import { css, type Overlay } from '../masks.js';
 import { loadImage, Stage, type Gesture } from '../stage.js';
 import { Timeline } from '../timeline.js';
@@ -47,6 +48,7 @@ export async function videoView(root: HTMLElement, media: Media): Promise<() => 
   const objectsBox = h('ol', { class: 'legend', 'data-testid': 'legend' });
   const jobBox = h('div', { class: 'job', 'data-testid': 'job' });
   const phrase = h('input', { placeholder: 'a phrase on this frame', 'data-testid': 'phrase' });
+  const exportPanel = new ExportPanel(['COCO_JSON', 'YTVIS_JSON', 'DAVIS_PNG_ZIP', 'MASKED_VIDEO'], () => (session ? { sessionId: session.id } : null));
 
   const frame = (i: number) => {
     let p = frames.get(i);
@@ -262,6 +264,7 @@ export async function videoView(root: HTMLElement, media: Media): Promise<() => 
           h('label', {}, stage.showMasks, ' show masks'),
         ),
         jobBox,
+        exportPanel.element,
       ),
     ),
   );
@@ -274,6 +277,7 @@ export async function videoView(root: HTMLElement, media: Media): Promise<() => 
   root.dataset.ready = '1';
   return () => {
     stopEvents?.();
+    exportPanel.dispose();
     if (playing !== null) clearInterval(playing);
   };
 }
