@@ -30,9 +30,9 @@ const schema = z.object({
   PRELOAD_MODELS: list,
   ENGINE_DEVICE: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
   ENGINE_CONCURRENCY: int(1, 1, 64),
-  // ONNX Runtime intra-op threads per session (0 = its default, a thread per core). 1 by measurement
-  // (bench/README.md, "ENGINE_THREADS"): on a shared 2-core machine its spinning threads cost more than they give.
-  ENGINE_THREADS: int(1, 0, 256),
+  // ONNX Runtime intra-op threads per session (0 = its default, a thread per core). 0 by measurement
+  // on a quiet 2-core machine (bench/README.md, "ENGINE_THREADS"); 1 wins only when the cores are busy.
+  ENGINE_THREADS: int(0, 0, 256),
   EMBEDDING_CACHE_MB: int(512, 0, 1 << 20),
   INFERENCE_TIMEOUT_MS: int(60_000, 100),
   MEDIA_MAX_BYTES: int(50 * 1024 * 1024, 1),
