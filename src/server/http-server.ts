@@ -1,7 +1,6 @@
 // One port: Apollo (apollo-server.ts) and graphql-ws (ws-server.ts) on /graphql, the plain HTTP
 // routes, metrics and the web app beside them; authentication decides what each caller may send.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
@@ -28,6 +27,8 @@ import { webAppRoutes } from './web-app.js';
 import { createApollo } from './apollo-server.js';
 import { requestIds } from './request-log.js';
 import { mediaFrameRoute } from './media-frame-route.js';
+import type { AddressInfo } from 'node:net';
+import { listen } from './listen.js';
 
 export interface HttpServer {
   url: string;
@@ -97,14 +98,9 @@ export async function startHttpServer(opts: {
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape too.
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendError(res, err, (e) => log.error({ err: e }, 'request failed')));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const { url, port } = await listen(server, config.port, config.host);
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     server,
     // Stops accepting, lets in-flight requests finish, closes sockets (graphql-ws first).

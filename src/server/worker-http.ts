@@ -1,7 +1,6 @@
 // A worker's own port (ROLE=worker): /healthz and /metrics only — no GraphQL, no media routes;
 // clients talk to api processes. /metrics is for admins, as on the api port.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -12,6 +11,7 @@ import { AuthGuard } from './auth/auth-guard.js';
 import type { HttpServer } from './http-server.js';
 import { sendError } from './http-routes.js';
 import { Metrics } from './metrics.js';
+import { listen } from './listen.js';
 
 export async function startWorkerHttp(opts: { config: Config; services: Services; prisma: Prisma; engine: Engine; log: Logger }): Promise<HttpServer> {
   const { config, services, log } = opts;
@@ -34,14 +34,9 @@ export async function startWorkerHttp(opts: { config: Config; services: Services
     }
   });
   app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'A worker serves /healthz and /metrics only; send GraphQL to an api process', extensions: { code: 'NOT_FOUND' } }] }));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const { url, port } = await listen(server, config.port, config.host);
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     server,
     dispose: async () => {

@@ -4,14 +4,11 @@
 // store the roles share). dispose() stops them all and drops what they made. The benchmarks use it
 // too (bench/fleet.bench.ts): tsconfig.json compiles this file (and what it imports) into dist/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/database.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { ApiKeyService } from '../../src/modules/api-key/api-key.service.js';
-import { createPostgresDatabase } from './postgres.js';
-import { dropPrefix, testPrefix } from './redis.js';
+import { createSharedEnv } from './shared-env.js';
 
 const MAIN = path.join(PACKAGE_ROOT, 'dist/src/main.js');
 
@@ -52,19 +49,14 @@ export interface FleetOptions {
 }
 
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'maskql-fleet-'));
-  const db = await createPostgresDatabase(opts.urls.database, opts.template || undefined);
-  const prefix = testPrefix(opts.name ?? 'fleet');
+  const shared = await createSharedEnv({ name: opts.name ?? 'fleet', urls: opts.urls, modelsDir: opts.modelsDir, template: opts.template });
+  const { prefix } = shared;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     LOG_LEVEL: 'info',
     ENGINE_DEVICE: 'cpu',
-    DATABASE_URL: db.url,
-    REDIS_URL: opts.urls.redis,
-    REDIS_PREFIX: prefix,
-    DATA_DIR: dataDir,
-    MODELS_DIR: opts.modelsDir,
+    ...shared.env,
     // A dead worker leaves the live set within about four seconds (a live one under load, busy
     // with a long stretch of main-thread work, should not look dead: the TTL leaves room for it).
     FLEET_HEARTBEAT_MS: '500',
@@ -87,7 +79,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     await Promise.all(roles.map((r) => spawnOne(r)));
   } catch (err) {
     await Promise.all(all.map((p) => p.kill('SIGKILL')));
-    await db.drop();
+    await shared.dispose();
     throw err;
   }
   return {
@@ -97,7 +89,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     prefix,
     spawn: spawnOne,
     key: async (scopes) => {
-      const d = await openDatabase({ kind: 'postgres', url: db.url });
+      const d = await openDatabase({ kind: 'postgres', url: shared.databaseUrl });
       try {
         return (await new ApiKeyService(d.prisma).create({ name: 'fleet-test', scopes })).secret;
       } finally {
@@ -113,9 +105,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     },
     dispose: async () => {
       await Promise.all(all.map((p) => p.kill('SIGTERM')));
-      await db.drop();
-      await dropPrefix(prefix, opts.urls.redis);
-      await rm(dataDir, { recursive: true, force: true });
+      await shared.dispose();
     },
   };
 }
