@@ -29,6 +29,7 @@ import { requestIds } from './request-log.js';
 import { mediaFrameRoute } from './media-frame-route.js';
 import type { AddressInfo } from 'node:net';
 import { listen } from './listen.js';
+import { metricsRoute } from './metrics-route.js';
 
 export interface HttpServer {
   url: string;
@@ -68,15 +69,7 @@ export async function startHttpServer(opts: {
   app.use(requestIds());
   app.use(browser.middleware());
   const routeLog = (err: unknown) => log.error({ err }, 'http route failed');
-  // With authentication on, /metrics is for admins (Prometheus: authorization.credentials).
-  app.get('/metrics', async (req, res) => {
-    try {
-      guard.access(await guard.authenticate(req.headers.authorization)).require('admin');
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-    } catch (err) {
-      sendError(res, err, routeLog);
-    }
-  });
+  app.get('/metrics', metricsRoute(guard, metrics, routeLog));
   app.use(httpRoutes(services, guard, Math.max(config.media.maxBytes, config.media.videoMaxBytes), routeLog));
   app.use(webAppRoutes({ graphiql: !production }), mediaFrameRoute(services, guard, routeLog));
   app.use(downloadRoutes(services, routeLog));

@@ -12,6 +12,7 @@ import type { HttpServer } from './http-server.js';
 import { sendError } from './http-routes.js';
 import { Metrics } from './metrics.js';
 import { listen } from './listen.js';
+import { metricsRoute } from './metrics-route.js';
 
 export async function startWorkerHttp(opts: { config: Config; services: Services; prisma: Prisma; engine: Engine; log: Logger }): Promise<HttpServer> {
   const { config, services, log } = opts;
@@ -25,14 +26,7 @@ export async function startWorkerHttp(opts: { config: Config; services: Services
     const health = await services.system.health();
     res.status(health.database.ok ? 200 : 503).json({ ...health, role: 'worker', workerId: services.fleet?.workerId });
   });
-  app.get('/metrics', async (req, res) => {
-    try {
-      guard.access(await guard.authenticate(req.headers.authorization)).require('admin');
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-    } catch (err) {
-      sendError(res, err, routeLog);
-    }
-  });
+  app.get('/metrics', metricsRoute(guard, metrics, routeLog));
   app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'A worker serves /healthz and /metrics only; send GraphQL to an api process', extensions: { code: 'NOT_FOUND' } }] }));
   const { url, port } = await listen(server, config.port, config.host);
   return {
