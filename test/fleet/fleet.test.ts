@@ -3,7 +3,9 @@
 // api (its embedding cache answers the second); errors raised on a worker arrive coded as on one
 // process; a subscriber on api 1 receives every frame of a propagation started through api 2,
 // once and in order; a rate limit and a revocation cross the api processes; the SIGKILL of the
-// worker holding an image, in the middle of a call on it, costs that call some time, not an error.
+// worker holding an image, in the middle of a call on it, costs that call some time, not an error;
+// the SIGKILL of a session's worker between two prompts costs the next prompt a rebuild from the
+// stored prompts on the survivor, with the same masks.
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -188,6 +190,42 @@ describe.skipIf(!sharedUrls)('a fleet of two api and two worker processes', () =
     expect(rleIou(next.objects[0]!.mask, truth)).toBeGreaterThan(0.9);
     expect(await fleet.metric(survivor, SERVED('segmentation.segmentImage'), scraper)).toBeGreaterThanOrEqual(1);
   }, 90_000);
+
+  it('SIGKILL of a session\'s worker between two prompts: the next addPrompt answers as without the kill', async () => {
+    // Two workers again (the test above killed one).
+    fleet.workers.push(await fleet.spawn('worker'));
+    const upload = await uploadFile(fleet.apis[0]!.url, projectId, fixture('discs.mp4'), scraper);
+    const mediaId = upload.body.data.media.id as string;
+    const prompt = (gql: typeof gql1, sessionId: string, k: number) => {
+      const [x, y] = DISCS[k]!.path(0);
+      return gql.request(AddPromptDocument, { input: { sessionId, frameIndex: 0, coordinates: 'PIXELS', points: [{ x, y }] } });
+    };
+    const start = async () => (await gql1.request(StartSessionDocument, { input: { mediaId, model: 'demo' } })).startSession.session.id;
+
+    // Without a kill: both prompts on one live session.
+    const control = await start();
+    const ids = [(await prompt(gql1, control, 0)).addPrompt.objectId];
+    const expected = (await prompt(gql1, control, 1)).addPrompt;
+    ids.push(expected.objectId);
+
+    const sessionId = await start();
+    const before = await served('sessions.addPrompt');
+    await prompt(gql1, sessionId, 0);
+    const after = await served('sessions.addPrompt');
+    const owner = after.find(([w, n]) => n > before.find(([v]) => v === w)![1])![0];
+    await owner.kill('SIGKILL');
+
+    // The next prompt, through the other api, is served by the survivor, which rebuilds the
+    // session from its stored prompts: the same masks as the control's, and no error.
+    const got = (await prompt(gql2, sessionId, 1)).addPrompt;
+    expect(got.objectId).toBe(expected.objectId);
+    for (const [k, id] of ids.entries()) {
+      const mine = got.frame.objects.find((o) => o.objectId === id)!.mask!;
+      const theirs = expected.frame.objects.find((o) => o.objectId === id)!.mask!;
+      expect(mine.rle.counts).toBe(theirs.rle.counts);
+      expect(rleIou(mine, discMask(k, 0))).toBeGreaterThan(0.8);
+    }
+  }, 120_000);
 });
 
 export type { FleetProcess };
