@@ -7,7 +7,8 @@ import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { createRedisPubSub } from '../events/redis-pubsub.js';
 import { RedisConnections } from '../redis/redis-connections.js';
-import { ApiKeyService } from '../modules/api-key/api-key.service.js';
+import { ApiKeyService, type RevocationLedger } from '../modules/api-key/api-key.service.js';
+import { revocationLedger } from '../redis/redis-revocations.js';
 import type { ApiKey } from '../modules/api-key/api-key.type.js';
 import { CliError } from './client.js';
 import { parse } from './options.js';
@@ -39,7 +40,7 @@ export async function keys(args: string[]): Promise<number> {
   try {
     // Only a revocation has something to announce: the other commands never touch Redis.
     redis = command === 'revoke' ? await announcer(config) : undefined;
-    const service = new ApiKeyService(db.prisma, redis?.pubsub);
+    const service = new ApiKeyService(db.prisma, redis?.pubsub, redis?.ledger);
     if (command === 'create') {
       const expires = values.expires ? new Date(values.expires) : null;
       if (expires && Number.isNaN(expires.getTime())) throw new CliError(`--expires: not a date: ${values.expires}`, 'USAGE');
@@ -59,14 +60,14 @@ export async function keys(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    // quit() is queued behind the PUBLISH on the same connection: the announcement goes out first.
+    // quit() is queued behind the PUBLISH (and the ledger's SET) on each connection: both go out first.
     await redis?.connections.dispose();
     await db.dispose();
   }
 }
 
 /** The servers' PubSub over Redis, when REDIS_URL is set (a clear error when it cannot be reached). */
-async function announcer(config: Config): Promise<{ connections: RedisConnections; pubsub: ReturnType<typeof createRedisPubSub> } | undefined> {
+async function announcer(config: Config): Promise<{ connections: RedisConnections; pubsub: ReturnType<typeof createRedisPubSub>; ledger: RevocationLedger } | undefined> {
   if (!config.redis) return undefined;
   const connections = new RedisConnections(config.redis.url, config.redis.prefix, { warn: () => undefined });
   try {
@@ -75,5 +76,5 @@ async function announcer(config: Config): Promise<{ connections: RedisConnection
     await connections.dispose();
     throw new CliError(`${(err as Error).message}: the key is not revoked`, 'UNREACHABLE');
   }
-  return { connections, pubsub: createRedisPubSub(connections) };
+  return { connections, pubsub: createRedisPubSub(connections), ledger: revocationLedger(connections.open('revocations'), connections.prefix) };
 }

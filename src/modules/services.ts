@@ -13,6 +13,7 @@ import type { FfmpegLocator } from '../media/ffmpeg.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import { shareRevocations } from './api-key/api-key.revocations.js';
 import { ApiKeyService } from './api-key/api-key.service.js';
+import { revocationLedger } from '../redis/redis-revocations.js';
 import { NodeService } from './node/node.service.js';
 import { RedisSubscriptionCaps } from '../redis/redis-subscription-caps.js';
 import { RedisTokenBuckets } from '../redis/redis-token-buckets.js';
@@ -73,10 +74,10 @@ export function createServices(parts: Parts) {
   const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, propagation, runner, projects, jobs });
   const sessions = fleet?.caller ? routedSessions(localSessions, fleet.caller) : localSessions;
   const segmentation = fleet?.caller ? routedSegmentation(localSegmentation, fleet.caller) : localSegmentation;
-  const apiKeys = new ApiKeyService(db.prisma, pubsub);
-  const stopRevocations = shareRevocations(apiKeys);
-  // REDIS_URL: rate buckets and subscription caps counted in Redis, for every process alike.
+  // REDIS_URL: rate buckets, subscription caps and revocations kept in Redis, for every process alike.
   const limitsClient = parts.redis?.open('limits');
+  const apiKeys = new ApiKeyService(db.prisma, pubsub, limitsClient && revocationLedger(limitsClient, parts.redis!.prefix));
+  const stopRevocations = shareRevocations(apiKeys);
   // Shaped as server/auth's SharedLimits (the server takes it from here; modules do not import it).
   const sharedLimits = limitsClient && {
     buckets: new RedisTokenBuckets(limitsClient, parts.redis!.prefix),

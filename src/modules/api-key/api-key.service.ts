@@ -21,17 +21,27 @@ export interface NewApiKey {
 }
 
 /** How long a verified key is trusted without asking the database again (revocation here is immediate). */
-const VERIFY_TTL_MS = 10_000;
+export const VERIFY_TTL_MS = 10_000;
 const TOUCH_EVERY_MS = 60_000;
+
+/** Revocations shared by every process (Redis), asked before a cached verification is trusted. */
+export interface RevocationLedger {
+  record(keyId: string): Promise<void>;
+  revoked(keyId: string): Promise<boolean>;
+}
 
 export class ApiKeyService {
   private readonly verified = new LRUCache<string, { principal: Principal | null; keyId: string | null; expiresAt: number | null }>({ max: 10_000, ttl: VERIFY_TTL_MS });
   private readonly touched = new Map<string, number>();
 
-  /** `pubsub`: where revocations are announced (the server closes the sockets of a revoked key). */
+  /**
+   * `pubsub`: where revocations are announced (the server closes the sockets of a revoked key).
+   * `ledger`: where they are recorded before revoke() answers, so no other process trusts its cache after.
+   */
   constructor(
     private readonly prisma: Prisma,
     private readonly pubsub?: PubSub,
+    private readonly ledger?: RevocationLedger,
   ) {}
 
   /** Drops what this process trusts about a key (revoked, maybe by another process). */
@@ -81,6 +91,8 @@ export class ApiKeyService {
     if (!row) throw notFound('API key', id);
     const revoked = row.revokedAt ? row : await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
     this.verified.delete(row.hash);
+    // Redis down: nothing lost, for then every process reads the row again (revokedElsewhere).
+    await this.ledger?.record(row.id).catch(() => undefined);
     this.pubsub?.publish('auth:revoked', { principalId: `api-key:${row.id}` });
     return toApiKey(revoked);
   }
@@ -96,6 +108,10 @@ export class ApiKeyService {
     if (!looksLikeApiKey(secret)) return null;
     const hash = hashSecret(secret);
     let hit = this.verified.get(hash);
+    if (hit?.principal && this.ledger && (await this.revokedElsewhere(hit.keyId!))) {
+      this.verified.delete(hash);
+      hit = undefined;
+    }
     if (!hit) {
       const row = await this.prisma.apiKey.findUnique({ where: { hash } });
       const usable = row && !row.revokedAt;
@@ -109,6 +125,12 @@ export class ApiKeyService {
     if (!hit.principal || (hit.expiresAt !== null && hit.expiresAt <= Date.now())) return null;
     this.touch(hit.keyId!);
     return hit.principal;
+  }
+
+  // Asked on a cache hit only: a fresh read of the row already knows. When Redis cannot answer,
+  // the cache is not trusted (the database is read again).
+  private async revokedElsewhere(keyId: string): Promise<boolean> {
+    return this.ledger!.revoked(keyId).catch(() => true);
   }
 
   // lastUsedAt, written at most once a minute per key and never in the request's way.
