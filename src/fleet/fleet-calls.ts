@@ -84,15 +84,17 @@ export class FleetCaller {
    * Runs `name(...args)` on the worker `key` prefers; returns its value and the worker that served
    * it. A call whose worker leaves the live set goes to the next worker; if it had already started
    * there, its answer is still taken should it come first (a worker stalled past its TTL is not
-   * dead). With no worker live, a call waits up to two worker TTLs for one.
+   * dead). With no worker live, a call waits up to two worker TTLs for one. `prefer`: a worker to
+   * try first when it is live (the holder of a session's lease), ahead of the key's ranking.
    */
-  async call(key: string, name: string, args: unknown[]): Promise<{ value: unknown; worker: string }> {
+  async call(key: string, name: string, args: unknown[], prefer?: string | null): Promise<{ value: unknown; worker: string }> {
     const tried = new Set<string>();
     const late: Promise<Answer>[] = [];
     const deadline = Date.now() + 2 * this.opts.ttlMs;
     for (let sent = 0; ; ) {
       const live = sent || !this.registry.current().length ? await this.registry.refresh() : this.registry.current();
       const ranked = rankWorkers(key, live);
+      if (prefer && ranked.includes(prefer)) ranked.unshift(...ranked.splice(ranked.indexOf(prefer), 1));
       // Untried workers first; one that was taken for dead and is back (a long stall) may be tried again.
       const worker = ranked.find((w) => !tried.has(w)) ?? (sent < MAX_SENDS ? ranked[0] : undefined);
       if (!worker) {

@@ -35,7 +35,8 @@ import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { createWebhooks } from './webhook/webhook.module.js';
 import { createExports } from './export/export.module.js';
 import { createFleet } from './fleet/fleet.module.js';
-import { routedSegmentation, routedSessions } from './fleet/routed-calls.js';
+import { routedModels, routedSegmentation, routedSessions } from './fleet/routed-calls.js';
+import { RedisSessionLeases } from '../redis/redis-session-leases.js';
 
 export interface Parts {
   config: Config;
@@ -60,7 +61,10 @@ export function createServices(parts: Parts) {
   const sessionRows = new SessionRepository(db.prisma, masks);
   // The registry closes idle sessions through the service (row and job too); the service is built next.
   let localSessions: SessionService | undefined;
-  const liveSessions = new LiveSessionRegistry(sessionRows, engine, media, config.sessions, log, (id) => localSessions!.close(id, 'idle'));
+  // Split roles: live sessions are leased in Redis (a worker claims and renews; an api reads the holder).
+  const sessionLeases = parts.redis && config.role !== 'all' ? new RedisSessionLeases(parts.redis.open('session-leases'), parts.redis.prefix, config.fleet.workerId, config.fleet.ttlMs) : undefined;
+  const workerLeases = sessionLeases && config.role === 'worker' ? { store: sessionLeases, renewMs: config.fleet.heartbeatMs } : undefined;
+  const liveSessions = new LiveSessionRegistry(sessionRows, engine, media, config.sessions, log, (id) => localSessions!.close(id, 'idle'), workerLeases);
   const propagation = new PropagationService(sessionRows, masks, liveSessions, engine, media, runner, pubsub, log);
   localSessions = new SessionService(sessionRows, masks, liveSessions, propagation, engine, media, runner, config);
   runner.register('PROPAGATION', propagationJob(propagation));
@@ -71,8 +75,10 @@ export function createServices(parts: Parts) {
   const projects = new ProjectService(db.prisma, media);
   const localSegmentation = new SegmentationService(masks, engine, media, config);
   // Split roles (README "The fleet"): a worker serves the engine-bound calls an api process routes to it.
-  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, propagation, runner, projects, jobs });
-  const sessions = fleet?.caller ? routedSessions(localSessions, fleet.caller) : localSessions;
+  const localModels = new ModelService(engine, config.models.defaultModel);
+  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, propagation, runner, projects, jobs, models: localModels });
+  const sessions = fleet?.caller ? routedSessions(localSessions, fleet.caller, sessionLeases!) : localSessions;
+  const models = fleet?.caller ? routedModels(localModels, fleet.caller) : localModels;
   const segmentation = fleet?.caller ? routedSegmentation(localSegmentation, fleet.caller) : localSegmentation;
   // REDIS_URL: rate buckets, subscription caps and revocations kept in Redis, for every process alike.
   const limitsClient = parts.redis?.open('limits');
@@ -100,7 +106,7 @@ export function createServices(parts: Parts) {
     projects,
     segmentation,
     fleet,
-    models: new ModelService(engine, config.models.defaultModel),
+    models,
     system: new SystemService(db, engine, parts.version),
     nodes: new NodeService(db.prisma),
     apiKeys,

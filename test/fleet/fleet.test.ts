@@ -5,7 +5,8 @@
 // once and in order; a rate limit and a revocation cross the api processes; the SIGKILL of the
 // worker holding an image, in the middle of a call on it, costs that call some time, not an error;
 // the SIGKILL of a session's worker between two prompts costs the next prompt a rebuild from the
-// stored prompts on the survivor, with the same masks.
+// stored prompts on the survivor, with the same masks. A session lives on the worker holding its
+// lease (the one that last worked on it), and the caps on sessions count every worker.
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -22,6 +23,8 @@ import { runAs } from '../support/auth.js';
 import { DISCS, discMask } from '../support/discs-video.js';
 import { drawPicture, iou, toPng, type Picture } from '../support/draw.js';
 import { startFleet, type Fleet, type FleetProcess } from '../support/fleet.js';
+import { Redis } from 'ioredis';
+import { rankWorkers } from '../../src/fleet/rendezvous.js';
 import { httpClient, wsClient } from '../support/gql.js';
 import { sharedUrls, untilSubscribed } from '../support/redis.js';
 import { fixture, followSession, uploadFile, waitFor } from '../support/tracking.js';
@@ -53,7 +56,7 @@ describe.skipIf(!sharedUrls)('a fleet of two api and two worker processes', () =
       urls: sharedUrls!,
       modelsDir: inject('modelsDir'),
       template: inject('postgresTemplate'),
-      env: { AUTH_MODE: 'apikey', RATE_LIMIT_PER_SEC: '0.1', RATE_LIMIT_BURST: '300', RATE_COST_INFERENCE: '1', WS_AUTH_RECHECK_MS: '3600000' },
+      env: { AUTH_MODE: 'apikey', RATE_LIMIT_PER_SEC: '0.1', RATE_LIMIT_BURST: '300', RATE_COST_INFERENCE: '1', WS_AUTH_RECHECK_MS: '3600000', SESSION_MAX_OPEN_PER_KEY: '3' },
     });
     admin = { authorization: `Bearer ${await fleet.key(['admin'])}` };
     scraper = { authorization: `Bearer ${await fleet.key(['admin'])}` };
@@ -138,6 +141,59 @@ describe.skipIf(!sharedUrls)('a fleet of two api and two worker processes', () =
       await ws.dispose();
     }
   }, 120_000);
+
+  it('a session lives on one worker at a time: the holder of its lease serves its calls and shows its live state through either api', async () => {
+    const sessionId = videoSession;
+    const redis = new Redis(sharedUrls!.redis);
+    try {
+      // The job may have run on either worker; whichever did holds the session now (it claimed it).
+      const holder = await redis.get(`${fleet.prefix}session-lease:${sessionId}`);
+      expect(fleet.workers.map((w) => w.workerId)).toContain(holder);
+      const before = await served('sessions.addPrompt');
+      const [x, y] = DISCS[1]!.path(FRAMES);
+      await gql2.request(AddPromptDocument, { input: { sessionId, frameIndex: FRAMES, coordinates: 'PIXELS', points: [{ x, y }] } });
+      const after = await served('sessions.addPrompt');
+      expect(after.filter(([w, n]) => n > before.find(([v]) => v === w)![1]).map(([w]) => w.workerId)).toEqual([holder]);
+      // One live copy in the fleet: a worker that held it before the job dropped its copy.
+      const open = async () => (await Promise.all(fleet.workers.map((w) => fleet.metric(w, 'maskql_sessions_open', scraper)))).reduce((a, b) => a + b, 0);
+      await waitFor(async () => (await open()) === 1, 10_000);
+      // The api processes hold no session, yet show the holder's live state.
+      for (const gql of [gql1, gql2]) {
+        const { session } = (await gql.raw('query($id: ID!) { session(id: $id) { live tracker memoryBytes activeJob { id } } }', { id: sessionId })).data as any;
+        expect(session).toMatchObject({ live: true, tracker: 'PREVIOUS_MASK', activeJob: null });
+        expect(session.memoryBytes).toBeGreaterThan(0);
+      }
+      // And the models as a worker has them (an api loads none).
+      const models = ((await gql1.raw('{ models { name loaded available } }')).data as any).models as { name: string; loaded: boolean; available: boolean }[];
+      expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(['demo', 'demo-sam']));
+      expect(models.every((m) => m.available)).toBe(true);
+      expect(models.some((m) => m.loaded)).toBe(true); // both workers have run models by now
+    } finally {
+      redis.disconnect();
+    }
+  }, 60_000);
+
+  it('SESSION_MAX_OPEN_PER_KEY counts a key\'s sessions on every worker, and a close through either api frees a slot', async () => {
+    const key = { authorization: `Bearer ${await fleet.key(['write'])}` };
+    const [k1, k2] = [httpClient(fleet.apis[0]!.url, key), httpClient(fleet.apis[1]!.url, key)];
+    // Images whose sessions start on each of the two workers (rendezvous hashing on their media).
+    const ids = fleet.workers.map((w) => w.workerId!);
+    const byWorker = new Map<string, string[]>(ids.map((w) => [w, []]));
+    for (let i = 0; [...byWorker.values()].some((m) => m.length < 2); i++) {
+      const p = drawPicture(160, 120, [{ kind: 'disc', color: [30, 200, 60], x: 40 + i, y: 60, r: 30 }]);
+      const id = (await k1.request(AddMediaDocument, { input: { projectId, base64: (await toPng(p)).toString('base64') } })).addMedia.media.id;
+      byWorker.get(rankWorkers(`media:${id}`, ids)[0]!)!.push(id);
+    }
+    const [a, b] = ids.map((w) => byWorker.get(w)!);
+    const start = (gql: typeof k1, mediaId: string) => gql.request(StartSessionDocument, { input: { mediaId, model: 'demo' } });
+    const opened = [await start(k1, a![0]!), await start(k2, b![0]!), await start(k1, a![1]!)].map((r) => r.startSession.session.id);
+    // The fourth, on the worker that holds one of them, is refused: the cap counts both workers.
+    const refused = await k2.fail(StartSessionDocument, { input: { mediaId: b![1]!, model: 'demo' } });
+    expect(refused.code).toBe('RESOURCE_EXHAUSTED');
+    expect(refused.message).toMatch(/At most 3 sessions can be open at once per key/);
+    await k2.raw('mutation($id: ID!) { closeSession(input: { sessionId: $id }) { session { status } } }', { id: opened[0] });
+    expect((await start(k2, b![1]!)).startSession.session.id).toBeTruthy();
+  }, 60_000);
 
   it('a rate limit spent through api 1 holds on api 2', async () => {
     const k = await fleet.key(['read']);

@@ -7,7 +7,9 @@
 // disk) and live state (a session's tracker), which do not cross a process boundary; a payload
 // does. Resolvers stay as they are, and every rule stays in one place, run once, on the worker.
 // The key a call is routed by is its media (or the hash of an inline image): repeated clicks on
-// one image, and every session on one video, go to the worker whose caches hold it.
+// one image, and every new session on one video, go to the worker whose caches hold it. A session
+// call goes to the worker holding the session's lease (session-leases.ts) while it lives; the
+// media's worker takes over (and rebuilds the session) when it does not.
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { AppError, isErrorCode } from '../../errors/app-errors.js';
@@ -20,6 +22,8 @@ import type { JobService } from '../job/job.service.js';
 import type { SegmentationService } from '../segmentation/segmentation.service.js';
 import type { PropagationService } from '../session/propagation.service.js';
 import type { SessionService } from '../session/session.service.js';
+import type { SessionLeases } from '../session/session-leases.js';
+import type { ModelService } from '../model/model.service.js';
 
 interface Local {
   segmentation: SegmentationService;
@@ -28,6 +32,7 @@ interface Local {
   runner: JobRunner;
   projects: ProjectService;
   jobs: JobService;
+  models: ModelService;
 }
 
 type Handler = (...args: never[]) => Promise<unknown>;
@@ -39,6 +44,11 @@ export function routedHandlers(s: Local): Record<string, Handler> {
     'segmentation.segmentPhrases': (input: Parameters<SegmentationService['segmentPhrases']>[0]) => s.segmentation.segmentPhrases(input),
     'segmentation.segmentEverything': (input: Parameters<SegmentationService['segmentEverything']>[0]) => s.segmentation.segmentEverything(input),
     'segmentation.startBatch': (input: Parameters<SegmentationService['startBatch']>[0]) => s.segmentation.startBatch(input, s.runner, (id) => s.projects.get(id)),
+    'sessions.liveInfo': async (sessionId: string) => {
+      await forgetEndedJob(s, sessionId);
+      return s.sessions.liveInfo(sessionId);
+    },
+    'models.list': async () => s.models.list(),
     ...Object.fromEntries(
       SESSION_CALLS.map((m) => [
         `sessions.${m}`,
@@ -78,9 +88,9 @@ export function wireError(err: unknown, log: { error(obj: object, msg: string): 
 }
 
 /** The api side of one call: the worker's value, or its error rethrown as the same coded error. */
-async function remote<T>(fleet: FleetCaller, key: string, name: string, args: unknown[]): Promise<T> {
+async function remote<T>(fleet: FleetCaller, key: string, name: string, args: unknown[], prefer?: string | null): Promise<T> {
   try {
-    return (await fleet.call(key, name, args)).value as T;
+    return (await fleet.call(key, name, args, prefer)).value as T;
   } catch (err) {
     if (err instanceof NoWorkerError) {
       throw new AppError('MODEL_UNAVAILABLE', `No inference worker can take this call: ${err.message}`, { retryable: true, reason: 'NO_WORKER', hint: 'Start a process with ROLE=worker (same REDIS_URL, REDIS_PREFIX and DATABASE_URL).' });
@@ -117,20 +127,32 @@ export function routedSegmentation(local: SegmentationService, fleet: FleetCalle
 
 /**
  * SessionService on an api process: calls that need the model or the live session run on the
- * worker of the session's media; reads (rows, objects, stored masks) stay local. Which worker
- * holds a session is not leased yet: while the live workers stay the same, one session's calls
- * all reach one worker; when they change, the next call rebuilds it on its new worker.
+ * worker holding the session's lease, or (none holds it: new, or its worker died) on the worker
+ * of its media, which takes the lease and rebuilds the session from its stored prompts. Reads of
+ * rows, objects and stored masks stay local; the live state is asked of the holder.
  */
-export function routedSessions(local: SessionService, fleet: FleetCaller): SessionService {
+export function routedSessions(local: SessionService, fleet: FleetCaller, leases: SessionLeases): SessionService {
   const keyOf = async (sessionId: string) => `media:${(await local.row(sessionId)).mediaId}`;
-  const facade: Record<string, unknown> = {};
+  const facade: Partial<Record<keyof SessionService, unknown>> = {};
   for (const m of SESSION_CALLS) {
     facade[m] = async (...args: unknown[]) => {
-      const key = m === 'start' ? `media:${String(args[0])}` : await keyOf(sessionIdOf(args[0]));
-      return remote(fleet, key, `sessions.${m}`, args);
+      if (m === 'start') return remote(fleet, `media:${String(args[0])}`, 'sessions.start', args);
+      const id = sessionIdOf(args[0]);
+      const [key, holder] = await Promise.all([keyOf(id), leases.holder(id)]);
+      return remote(fleet, key, `sessions.${m}`, args, holder);
     };
   }
+  facade.liveInfo = async (id: string) => {
+    const holder = await leases.holder(id);
+    return holder ? remote(fleet, await keyOf(id), 'sessions.liveInfo', [id], holder) : null;
+  };
   return Object.assign(Object.create(local) as SessionService, facade);
+}
+
+/** ModelService on an api process (which loads none): the models as a worker has them. */
+export function routedModels(local: ModelService, fleet: FleetCaller): ModelService {
+  const facade: Partial<ModelService> = { list: () => remote(fleet, 'models', 'models.list', []) };
+  return Object.assign(Object.create(local) as ModelService, facade);
 }
 
 function sessionIdOf(arg: unknown): string {

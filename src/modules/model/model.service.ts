@@ -7,7 +7,7 @@ export class ModelService {
     private readonly defaultModel: string,
   ) {}
 
-  list(): Model[] {
+  async list(): Promise<Model[]> {
     return this.engine.models().map((m) => ({
       name: m.name,
       family: (m.family ?? null) as Model['family'],

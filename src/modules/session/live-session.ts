@@ -7,6 +7,8 @@ export class LiveSession {
   lastActivity = Date.now();
   /** The propagation running on it: written only by PropagationService (claim and release). */
   activeJobId: string | null = null;
+  /** The propagation's loop runs in this process (in a fleet, the job may run on another). */
+  propagatingHere = false;
   /** Serialises prompt edits on this session. */
   private chain: Promise<unknown> = Promise.resolve();
 

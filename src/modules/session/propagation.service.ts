@@ -63,6 +63,15 @@ export class PropagationService {
     const session = await this.repo.get(job.sessionId!);
     const live = await this.registry.ensureLive(session);
     this.claim(live, job.id);
+    live.propagatingHere = true;
+    try {
+      await this.loop(job, params, signal, progress, state, session, live);
+    } finally {
+      live.propagatingHere = false;
+    }
+  }
+
+  private async loop(job: Pick<JobSnapshot, 'id'>, params: PropagationParams, signal: AbortSignal, progress: (p: JobProgress) => Promise<void>, state: RunState, session: SessionRow, live: LiveSession): Promise<void> {
     const media = await this.media.get(session.mediaId);
     const order = plannedFrameOrder(live.totalFrames, params);
     const resumed = state.framesDone > 0;

@@ -8,6 +8,7 @@ import { toFrameMasks } from '../mask/mask.mapper.js';
 import { FrameMasks } from '../mask/mask.type.js';
 import { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksArgs, PropagateInput, RemoveObjectInput, SessionIdInput, SessionListArgs, StartSessionInput } from './session.input.js';
 import type { SessionRow } from './session.repository.js';
+import type { LiveInfo } from './session.service.js';
 import {
   AddPromptPayload,
   AddTextPromptPayload,
@@ -138,12 +139,12 @@ export class SessionResolver {
 
   @FieldResolver(() => Boolean)
   live(@Root() s: SessionRow, @Ctx() ctx: Context) {
-    return !!ctx.services.sessions.liveState(s.id);
+    return liveInfo(ctx, s.id).then((l) => l !== null);
   }
 
   @FieldResolver(() => SessionTracker, { nullable: true })
   tracker(@Root() s: SessionRow, @Ctx() ctx: Context) {
-    return ctx.services.sessions.liveState(s.id)?.tracker.kind ?? null;
+    return liveInfo(ctx, s.id).then((l) => l?.tracker ?? null);
   }
 
   @FieldResolver(() => [TrackedObject])
@@ -163,14 +164,25 @@ export class SessionResolver {
 
   @FieldResolver(() => Number)
   memoryBytes(@Root() s: SessionRow, @Ctx() ctx: Context) {
-    return ctx.services.sessions.liveState(s.id)?.memoryBytes() ?? 0;
+    return liveInfo(ctx, s.id).then((l) => l?.memoryBytes ?? 0);
   }
 
   @FieldResolver(() => Job, { nullable: true })
   async activeJob(@Root() s: SessionRow, @Ctx() ctx: Context) {
-    const id = ctx.services.sessions.liveState(s.id)?.activeJobId;
+    const id = (await liveInfo(ctx, s.id))?.activeJobId;
     return id ? ctx.services.jobs.get(id) : null;
   }
+}
+
+// One read of a session's live state per request, however many of its fields are asked (in a
+// fleet it is a call to the worker holding the session).
+const liveInfos = new WeakMap<Context, Map<string, Promise<LiveInfo | null>>>();
+function liveInfo(ctx: Context, sessionId: string): Promise<LiveInfo | null> {
+  let byId = liveInfos.get(ctx);
+  if (!byId) liveInfos.set(ctx, (byId = new Map()));
+  let info = byId.get(sessionId);
+  if (!info) byId.set(sessionId, (info = ctx.services.sessions.liveInfo(sessionId)));
+  return info;
 }
 
 /** Sessions of a key (or JWT subject) count against its SESSION_MAX_OPEN_PER_KEY; AUTH_MODE=none has no keys. */

@@ -19,6 +19,13 @@ import type { AddPromptInput, AddTextPromptInput, ClearPromptsInput, FrameMasksA
 import type { SessionRepository, SessionRow } from './session.repository.js';
 import { SessionStatus } from './session.type.js';
 
+/** A live session as the API shows it (plain data: in a fleet it crosses from the worker holding it). */
+export interface LiveInfo {
+  tracker: LiveSession['tracker']['kind'];
+  memoryBytes: number;
+  activeJobId: string | null;
+}
+
 export class SessionService {
   constructor(
     private readonly repo: SessionRepository,
@@ -39,6 +46,12 @@ export class SessionService {
 
   liveState(id: string): LiveSession | undefined {
     return this.registry.get(id);
+  }
+
+  /** The session's state in memory, as the API shows it; null when it is not live (here). */
+  async liveInfo(id: string): Promise<LiveInfo | null> {
+    const live = this.registry.get(id);
+    return live ? { tracker: live.tracker.kind, memoryBytes: live.memoryBytes(), activeJobId: live.activeJobId } : null;
   }
 
   /** `within`: only sessions on media of these projects (a project-limited key), or null for all. */
@@ -91,7 +104,7 @@ export class SessionService {
     this.registry.ensureCapacity(ownerId);
     const session = await this.repo.create({ mediaId: media.id, modelName, ownerId });
     try {
-      await this.registry.ensureLive(session);
+      await this.registry.ensureLive(session, true);
     } catch (err) {
       await this.repo.delete(session.id).catch(() => undefined);
       throw err;
@@ -102,11 +115,18 @@ export class SessionService {
   /** Rebuilds a closed (or lost) session's model state from its stored prompts. */
   async reopen(id: string, ownerId: string | null = null): Promise<SessionRow> {
     const session = await this.row(id);
-    if (session.status === SessionStatus.CLOSED) {
+    const closed = session.status === SessionStatus.CLOSED;
+    if (closed) {
       this.registry.ensureCapacity(ownerId);
       await this.repo.reopen(id, ownerId);
     }
-    await this.registry.ensureLive(await this.row(id));
+    try {
+      await this.registry.ensureLive(await this.row(id), closed);
+    } catch (err) {
+      // Over a fleet's cap: the session stays as it was, closed.
+      if (closed) await this.repo.close(id, session.closeReason ?? 'closed').catch(() => undefined);
+      throw err;
+    }
     return this.row(id);
   }
 
