@@ -28,7 +28,7 @@ import { RedisConnections } from '../src/redis/redis-connections.js';
 import { startFleet, type Fleet, type FleetProcess } from '../test/support/fleet.js';
 import { drawRgb, encodeDiscsVideo, pngOf, TWO_DISCS } from './lib/media.js';
 import { figure, fmt, fmtFigure, pairedDiff, pairedRatio, percentile, rotated, sleep, type Figure } from './lib/stats.js';
-import { markdownSection, writeSection } from './fleet.report.js';
+import { markdownSection, writeSection, type BatchResult, type ClickResult, type FanoutResult } from './fleet.report.js';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
@@ -67,7 +67,6 @@ async function upload(url: string, projectId: string, name: string, bytes: Buffe
 
 const CLICK = 'mutation($input: SegmentImageInput!) { segmentImage(input: $input) { cacheHit objects { mask { area } } } }';
 
-export interface ClickResult { allMs: Figure; apiWorkerMs: Figure; addedMs: Figure; ratio: Figure; rounds: number; clicksPerRound: number }
 
 async function clickFigure(fleet: Fleet, all: FleetProcess): Promise<ClickResult> {
   const api = fleet.apis[0]!;
@@ -131,7 +130,6 @@ async function transportFigure(): Promise<{ roundTripMs: Figure; calls: number }
   }
 }
 
-export interface BatchResult { oneWorker: Figure; twoWorkers: Figure; speedup: Figure; jobs: number; imagesPerJob: number; rounds: number }
 
 async function batchFigure(fleet: Fleet): Promise<BatchResult> {
   const api = fleet.apis[0]!;
@@ -181,21 +179,6 @@ async function batchFigure(fleet: Fleet): Promise<BatchResult> {
   return { oneWorker: figure(rates.one, 'images/s'), twoWorkers: figure(rates.two, 'images/s'), speedup: pairedRatio(rates.two, rates.one), jobs, imagesPerJob: opts.batchImages, rounds: opts.batchRounds };
 }
 
-export interface FanoutResult {
-  subscribers: number;
-  apis: number;
-  frames: number;
-  /** Frames missing on sockets that stayed open to the end (must be 0). */
-  lost: number;
-  /** Sockets closed before the end (by the network or a server under load), and the frames they missed. */
-  socketsClosed: number;
-  missedByClosed: number;
-  duplicates: number;
-  outOfOrder: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  latencyMaxMs: number;
-}
 
 const EVENTS = 'subscription($s: ID!) { sessionEvents(sessionId: $s) { kind jobId frame { frameIndex objects { objectId mask { area } } } } }';
 

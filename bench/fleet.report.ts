@@ -4,8 +4,26 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import type { BatchResult, ClickResult, FanoutResult } from './fleet.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
+
+/** What each figure of bench/fleet.bench.ts measured. */
+export interface ClickResult { allMs: Figure; apiWorkerMs: Figure; addedMs: Figure; ratio: Figure; rounds: number; clicksPerRound: number }
+export interface BatchResult { oneWorker: Figure; twoWorkers: Figure; speedup: Figure; jobs: number; imagesPerJob: number; rounds: number }
+export interface FanoutResult {
+  subscribers: number;
+  apis: number;
+  frames: number;
+  /** Frames missing on sockets that stayed open to the end (must be 0). */
+  lost: number;
+  /** Sockets closed before the end (by the network or a server under load), and the frames they missed. */
+  socketsClosed: number;
+  missedByClosed: number;
+  duplicates: number;
+  outOfOrder: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+}
 
 export function markdownSection(r: { quick: boolean; transport: { roundTripMs: Figure; calls: number }; click: ClickResult; batch: BatchResult; fanout: FanoutResult; at: string; seconds: number }): string {
   const l = os.loadavg().map((x) => x.toFixed(2)).join(' ');

@@ -14,7 +14,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CONFIG, BENCH_MEAN, BENCH_STD, benchIO, buildBenchDecoder, buildBenchEncoder, type BenchModelConfig } from './bench-sam2.js';
-import { formatJson, ioOf, isMain, repoRoot, withPreprocessGraph, writeFiles, type DemoManifest } from './generate-demo.js';
+import { formatJson, ioOf, repoRoot, withPreprocessGraph, writeFiles, type DemoManifest } from './generate-demo.js';
+import { isMain } from './is-main.js';
 
 /** Bump when the generated model changes in a way the code hash would not show. */
 export const BENCH_GENERATOR_VERSION = 1;

@@ -12,9 +12,9 @@
  * The manifest's io section is written from the same constants that build the graphs.
  * Output is deterministic: the same code always writes the same bytes.
  */
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { buildSamDemo, SAM_INPUT_SIZE, SAM_MEAN, SAM_STD } from './demo-sam.js';
 import { buildSam2Demo, SAM2_INPUT_SIZE, SAM2_MEAN, SAM2_STD } from './demo-sam2.js';
 import { buildSam2VideoDemo, VIDEO_GRAPHS, type VideoGraphName } from './demo-video.js';
@@ -28,6 +28,7 @@ import {
 } from './demo-grounding.js';
 import type { Dim, DType, GraphIO } from './onnx-graph.js';
 import { buildPreprocessGraph, PREPROCESS_FILE, preprocessIO } from './preprocess-graph.js';
+import { isMain } from './is-main.js';
 
 export type DemoFamily = 'sam2' | 'sam';
 
@@ -219,16 +220,6 @@ export function repoRoot(): string {
     d = up;
   }
   return d;
-}
-
-export function isMain(url: string = import.meta.url): boolean {
-  const arg = process.argv[1];
-  if (!arg) return false;
-  try {
-    return url === pathToFileURL(realpathSync(arg)).href;
-  } catch {
-    return false;
-  }
 }
 
 if (isMain(import.meta.url)) {

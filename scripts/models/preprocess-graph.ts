@@ -21,7 +21,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isMain } from './generate-demo.js';
+import { isMain } from './is-main.js';
 import { encodeModel, Graph, type GraphIO } from './onnx-graph.js';
 
 export interface PreprocessingSpec {

@@ -7,8 +7,8 @@ import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { createRedisPubSub } from '../events/redis-pubsub.js';
 import { RedisConnections } from '../redis/redis-connections.js';
-import { ApiKeyService, type RevocationLedger } from '../modules/api-key/api-key.service.js';
-import { revocationLedger } from '../redis/redis-revocations.js';
+import { ApiKeyService, LEDGER_KEEP_MS, type RevocationLedger } from '../modules/api-key/api-key.service.js';
+import { RedisRevocations } from '../redis/redis-revocations.js';
 import type { ApiKey } from '../modules/api-key/api-key.type.js';
 import { CliError } from './client.js';
 import { parse } from './options.js';
@@ -76,5 +76,5 @@ async function announcer(config: Config): Promise<{ connections: RedisConnection
     await connections.dispose();
     throw new CliError(`${(err as Error).message}: the key is not revoked`, 'UNREACHABLE');
   }
-  return { connections, pubsub: createRedisPubSub(connections), ledger: revocationLedger(connections.open('revocations'), connections.prefix) };
+  return { connections, pubsub: createRedisPubSub(connections), ledger: new RedisRevocations(connections.open('revocations'), connections.prefix, LEDGER_KEEP_MS) };
 }

@@ -4,22 +4,13 @@
 // A model without one gets the normalised tensor made here (preprocess.ts).
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { LoadedGraphs, Runner } from './families/family.js';
+import type { EncoderInput, LoadedGraphs, Runner } from './families/family.js';
 import type { PixelSource } from './image-source.js';
 import type { FamilyContract } from './manifest-check.js';
 import { preprocess, resizeGeometry } from './preprocess.js';
 
 /** The optional preprocessing graph: RGB uint8 [h, w, 3] and the resized [h, w] -> image [1, 3, S, S]. */
 export const PREPROCESS_CONTRACT: FamilyContract = { preprocess: { inputs: ['image_rgb', 'resized_size'], outputs: ['image'] } };
-
-export type EncoderInput =
-  /** The encoder's input tensor [1, 3, S, S], ours to give up. */
-  | { kind: 'normalised'; data: Float32Array }
-  /**
-   * Decoded pixels for the preprocessing graph, ours to give up: moved to the worker (sharp's
-   * own buffers cannot be detached, so postMessage copies those: under a millisecond a megapixel).
-   */
-  | { kind: 'rgb'; data: Uint8Array; width: number; height: number; resized: [number, number] };
 
 /** Decodes an image file to 8-bit RGB (EXIF rotation applied, alpha dropped, sRGB): the pixels as stored. */
 export async function decodeRgb(source: PixelSource): Promise<{ data: Uint8Array; width: number; height: number }> {

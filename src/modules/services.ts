@@ -12,8 +12,8 @@ import type { ContentStore } from '../media/content-store.js';
 import type { FfmpegLocator } from '../media/ffmpeg.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import { shareRevocations } from './api-key/api-key.revocations.js';
-import { ApiKeyService } from './api-key/api-key.service.js';
-import { revocationLedger } from '../redis/redis-revocations.js';
+import { ApiKeyService, LEDGER_KEEP_MS } from './api-key/api-key.service.js';
+import { RedisRevocations } from '../redis/redis-revocations.js';
 import { NodeService } from './node/node.service.js';
 import { RedisSubscriptionCaps } from '../redis/redis-subscription-caps.js';
 import { RedisTokenBuckets } from '../redis/redis-token-buckets.js';
@@ -82,7 +82,7 @@ export function createServices(parts: Parts) {
   const segmentation = fleet?.caller ? routedSegmentation(localSegmentation, fleet.caller) : localSegmentation;
   // REDIS_URL: rate buckets, subscription caps and revocations kept in Redis, for every process alike.
   const limitsClient = parts.redis?.open('limits');
-  const apiKeys = new ApiKeyService(db.prisma, pubsub, limitsClient && revocationLedger(limitsClient, parts.redis!.prefix));
+  const apiKeys = new ApiKeyService(db.prisma, pubsub, limitsClient && new RedisRevocations(limitsClient, parts.redis!.prefix, LEDGER_KEEP_MS));
   const stopRevocations = shareRevocations(apiKeys);
   // Shaped as server/auth's SharedLimits (the server takes it from here; modules do not import it).
   const sharedLimits = limitsClient && {

@@ -4,12 +4,13 @@
 // answers, the key is written here; every process asks here before trusting its cache. An entry
 // outlives every cache that could hold the key (VERIFY_TTL_MS), so it expires by itself.
 import type { Redis } from 'ioredis';
-import { VERIFY_TTL_MS, type RevocationLedger } from '../modules/api-key/api-key.service.js';
 
-export class RedisRevocations implements RevocationLedger {
+/** Shaped as modules/api-key's RevocationLedger (handed over by services.ts and the keys command). */
+export class RedisRevocations {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** How long an entry is kept: longer than any cache that could hold the key. */
     private readonly keepMs: number,
   ) {}
 
@@ -25,6 +26,3 @@ export class RedisRevocations implements RevocationLedger {
     return `${this.prefix}revoked:${keyId}`;
   }
 }
-
-/** The ledger of a deployment: entries kept six times as long as a cached verification. */
-export const revocationLedger = (redis: Redis, prefix: string) => new RedisRevocations(redis, prefix, 6 * VERIFY_TTL_MS);

@@ -3,7 +3,9 @@
 // set (one for the fleet, one per key) scored by when they lapse, so a dead holder's sessions stop
 // counting by themselves. Each step is one script: no two processes can both pass a cap.
 import type { Redis } from 'ioredis';
-import type { Claim, OpenCaps, SessionLeases } from '../modules/session/session-leases.js';
+
+/** How a claim went (modules/session/session-leases.ts: Claim). */
+type Claim = 'kept' | 'taken' | 'over-cap' | 'over-cap-per-key';
 
 const NOW = `
 local t = redis.call('TIME')
@@ -64,7 +66,8 @@ type Scripts = {
 
 const CLAIMS: Record<number, Claim> = { 1: 'kept', 0: 'taken', [-1]: 'over-cap', [-2]: 'over-cap-per-key' };
 
-export class RedisSessionLeases implements SessionLeases {
+/** Shaped as modules/session's SessionLeases (services.ts hands it over; this layer imports no module). */
+export class RedisSessionLeases {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -85,7 +88,7 @@ export class RedisSessionLeases implements SessionLeases {
     return [`${this.prefix}session-lease:${sessionId}`, `${this.prefix}sessions-open`, ownerId ? `${this.prefix}sessions-open:${ownerId}` : ''];
   }
 
-  async claim(sessionId: string, ownerId: string | null, opening?: OpenCaps): Promise<Claim> {
+  async claim(sessionId: string, ownerId: string | null, opening?: { maxOpen: number; maxOpenPerKey: number }): Promise<Claim> {
     const r = await this.scripts.maskqlLeaseClaim(...this.keys(sessionId, ownerId), this.me, this.ttlMs, sessionId, opening ? 1 : 0, opening?.maxOpen ?? 0, opening?.maxOpenPerKey ?? 0);
     return CLAIMS[r]!;
   }

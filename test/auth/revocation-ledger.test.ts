@@ -4,8 +4,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.js';
-import { ApiKeyService } from '../../src/modules/api-key/api-key.service.js';
-import { revocationLedger } from '../../src/redis/redis-revocations.js';
+import { ApiKeyService, LEDGER_KEEP_MS } from '../../src/modules/api-key/api-key.service.js';
+import { RedisRevocations } from '../../src/redis/redis-revocations.js';
+
+const revocationLedger = (redis: Redis, prefix: string) => new RedisRevocations(redis, prefix, LEDGER_KEEP_MS);
 import { createPostgresDatabase } from '../support/postgres.js';
 import { dropPrefix, sharedUrls, testPrefix } from '../support/redis.js';
 

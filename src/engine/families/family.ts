@@ -7,7 +7,16 @@ import type { FamilyContract } from '../manifest-check.js';
 import type { BinaryMask } from '../masks/binary-mask.js';
 import type { GraphSession, RunOptions } from '../worker/graph-session.js';
 import type { ResizeGeometry } from '../preprocess.js';
-import type { EncoderInput } from '../encoder-input.js';
+
+/** What an encoder is given: the tensor, or decoded pixels for the model's preprocessing graph (encoder-input.ts makes it). */
+export type EncoderInput =
+  /** The encoder's input tensor [1, 3, S, S], ours to give up. */
+  | { kind: 'normalised'; data: Float32Array }
+  /**
+   * Decoded pixels for the preprocessing graph, ours to give up: moved to the worker (sharp's
+   * own buffers cannot be detached, so postMessage copies those: under a millisecond a megapixel).
+   */
+  | { kind: 'rgb'; data: Uint8Array; width: number; height: number; resized: [number, number] };
 
 /** The encoder's outputs for one image, kept in the embedding cache. */
 export interface Embedding {

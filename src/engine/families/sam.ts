@@ -2,9 +2,9 @@
 // (one object per call) whose `masks` output is already upsampled to orig_im_size.
 import * as ort from 'onnxruntime-node';
 import type { ObjectPrompt } from '../image-source.js';
-import type { DecodeOptions, Embedding, ImageFamily, LoadedGraphs, MaskCandidate, Runner } from './family.js';
+import type { DecodeOptions, Embedding, ImageFamily, LoadedGraphs, MaskCandidate, Runner, EncoderInput } from './family.js';
 import { lowResSize, readCandidates } from './decoder-output.js';
-import { runEncoder, type EncoderInput } from '../encoder-input.js';
+import { runEncoder } from '../encoder-input.js';
 import { packBatch, promptPoints } from './prompt-tensors.js';
 
 export const samFamily: ImageFamily = {

@@ -3,9 +3,9 @@
 import * as ort from 'onnxruntime-node';
 import { logitsToMask } from '../masks/upsample.js';
 import type { ObjectPrompt } from '../image-source.js';
-import type { DecodeOptions, Embedding, ImageFamily, LoadedGraphs, MaskCandidate, Runner } from './family.js';
+import type { DecodeOptions, Embedding, ImageFamily, LoadedGraphs, MaskCandidate, Runner, EncoderInput } from './family.js';
 import { lowResSize, readCandidates } from './decoder-output.js';
-import { runEncoder, type EncoderInput } from '../encoder-input.js';
+import { runEncoder } from '../encoder-input.js';
 import { packBatch, promptPoints } from './prompt-tensors.js';
 
 const FEATURES = ['image_embed', 'high_res_feats_0', 'high_res_feats_1'] as const;

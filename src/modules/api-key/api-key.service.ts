@@ -21,7 +21,9 @@ export interface NewApiKey {
 }
 
 /** How long a verified key is trusted without asking the database again (revocation here is immediate). */
-export const VERIFY_TTL_MS = 10_000;
+const VERIFY_TTL_MS = 10_000;
+/** How long a revocation must stay in a shared ledger: well past any cached verification. */
+export const LEDGER_KEEP_MS = 6 * VERIFY_TTL_MS;
 const TOUCH_EVERY_MS = 60_000;
 
 /** Revocations shared by every process (Redis), asked before a cached verification is trusted. */
