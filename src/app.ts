@@ -70,6 +70,7 @@ export async function startApp(config: Config, given: Logger = createLogger(conf
     const ffmpeg = locateFfmpeg(config, log);
     const services = createServices({ config, db, engine, store, pubsub, ffmpeg, redis, log, version: VERSION });
     disposers.push(() => services.sessions.dispose());
+    disposers.push(async () => services.preencoder?.dispose());
     disposers.push(() => services.stopRevocations());
     disposers.push(() => services.runner.dispose());
     services.artifacts.start();

@@ -34,6 +34,9 @@ const schema = z.object({
   // on a quiet 2-core machine (bench/README.md, "ENGINE_THREADS"); 1 wins only when the cores are busy.
   ENGINE_THREADS: int(0, 0, 256),
   EMBEDDING_CACHE_MB: int(512, 0, 1 << 20),
+  // Stored images encoded for DEFAULT_MODEL in the background (lowest device priority), so that
+  // their first click is a cache hit (README "Background encoding").
+  PREENCODE_IMAGES: bool.default('true'),
   INFERENCE_TIMEOUT_MS: int(60_000, 100),
   MEDIA_MAX_BYTES: int(50 * 1024 * 1024, 1),
   MEDIA_MAX_PIXELS: int(60_000_000, 1),
@@ -112,6 +115,8 @@ export interface Config {
     threads: number;
     embeddingCacheBytes: number;
     inferenceTimeoutMs: number;
+    /** Encode every stored image in the background, at the lowest priority (PREENCODE_IMAGES). */
+    preencodeImages: boolean;
   };
   media: {
     maxBytes: number;
@@ -208,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       threads: e.ENGINE_THREADS,
       embeddingCacheBytes: e.EMBEDDING_CACHE_MB * 1024 * 1024,
       inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
+      preencodeImages: e.PREENCODE_IMAGES,
     },
     media: {
       maxBytes: e.MEDIA_MAX_BYTES,

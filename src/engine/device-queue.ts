@@ -8,6 +8,11 @@ import type { Device } from './device.js';
 export const PRIORITY_INTERACTIVE = 10;
 export const PRIORITY_BACKGROUND = 0;
 /**
+ * Work nobody waits for (encoding stored images ahead of their first click): it runs only when
+ * nothing else waits, and takes no turn from clicks or jobs (INTERACTIVE_BURST is for jobs).
+ */
+export const PRIORITY_IDLE = -10;
+/**
  * While background work waits, at most this many interactive calls start in a row before the
  * oldest waiting background call goes first: clicks stay ahead, and a propagation job still
  * advances under a steady stream of them instead of starving (seen in the load run).
@@ -73,7 +78,7 @@ export class DeviceQueues {
       }, timeoutMs);
       const q = this.queue(device);
       const id = `call-${nextId++}`;
-      const background = priority < PRIORITY_INTERACTIVE;
+      const background = priority < PRIORITY_INTERACTIVE && priority > PRIORITY_IDLE;
       if (background) q.waiting.push(id);
       q.queue
         .add(

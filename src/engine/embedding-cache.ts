@@ -33,6 +33,18 @@ export class EmbeddingCache {
     return { embedding, hit: false };
   }
 
+  /** Whether the key is cached or being computed (not counted as a lookup). */
+  holds(key: string): boolean {
+    return !!this.lru?.has(key) || this.inflight.has(key);
+  }
+
+  /** Keeps an embedding computed outside get() (background work), unless one is there already. */
+  offer(key: string, embedding: Embedding): boolean {
+    if (!this.lru || this.holds(key)) return false;
+    this.lru.set(key, embedding);
+    return true;
+  }
+
   get bytes(): number {
     return this.lru?.calculatedSize ?? 0;
   }

@@ -2,7 +2,7 @@
 // nothing of GraphQL or the database; its inputs are images and prompts in pixels.
 import type * as ort from 'onnxruntime-node';
 import { SessionFactory, type DeviceLog, type DeviceRequest } from './device.js';
-import { DeviceQueues, PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from './device-queue.js';
+import { DeviceQueues, PRIORITY_BACKGROUND, PRIORITY_IDLE, PRIORITY_INTERACTIVE } from './device-queue.js';
 import { filterCandidates, gridPrompts, type EverythingOptions } from './everything.js';
 import { boxIou, type Detection } from './families/grounding.js';
 import type { BinaryMask } from './masks/binary-mask.js';
@@ -126,11 +126,27 @@ export class Engine {
   /** The image's embedding for a model, from the cache or one encoder run. */
   async embed(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<{ embedding: Embedding; hit: boolean; encodeMs: number }> {
     const started = performance.now();
-    const key = `${model.name}@${model.manifest.version}:${image.key}`;
+    const key = cacheKey(model, image);
     const { embedding, hit } = await this.cache.get(key, () => this.encode(model, image, priority));
     const encodeMs = hit ? 0 : performance.now() - started;
     if (!hit) this.observe(model.name, 'encode', encodeMs);
     return { embedding, hit, encodeMs };
+  }
+
+  /**
+   * Encodes an image into the cache ahead of its first click, at the lowest priority: the image
+   * is not even decoded before the device has nothing else waiting. Not a cache lookup (hits and
+   * misses are the clicks'), and not shared with a click: one that comes meanwhile encodes at its
+   * own priority rather than wait behind this. False when there was nothing to do (or `dropped`
+   * said so once the device was free).
+   */
+  async preencode(name: string, image: ImageSource, dropped: () => boolean = () => false): Promise<boolean> {
+    const model = await this.registry.get(name);
+    const key = cacheKey(model, image);
+    if (this.cache.holds(key)) return false;
+    await this.queues.run(model.device, async () => undefined, PRIORITY_IDLE);
+    if (dropped() || this.cache.holds(key)) return false;
+    return this.cache.offer(key, await this.encode(model, image, PRIORITY_IDLE));
   }
 
   /** One encoder run on the image, not cached here (video frames are kept by their session). */
@@ -233,6 +249,11 @@ export class Engine {
     await this.registry.dispose();
     await this.sessions.dispose();
   }
+}
+
+/** An image's embedding for a model is known by both, and by the model's version. */
+function cacheKey(model: LoadedModel, image: ImageSource): string {
+  return `${model.name}@${model.manifest.version}:${image.key}`;
 }
 
 export function describeMask(m: MaskCandidate, polygons: boolean): SegmentedMask {

@@ -19,6 +19,8 @@ import { RedisSubscriptionCaps } from '../redis/redis-subscription-caps.js';
 import { RedisTokenBuckets } from '../redis/redis-token-buckets.js';
 import { JobService } from './job/job.service.js';
 import { MediaService } from './media/media.service.js';
+import { MediaPreencoder } from './media/media.preencode.js';
+import type { Media } from './media/media.type.js';
 import { ModelService } from './model/model.service.js';
 import { ProjectService } from './project/project.service.js';
 import { SegmentationService } from './segmentation/segmentation.service.js';
@@ -35,7 +37,7 @@ import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { createWebhooks } from './webhook/webhook.module.js';
 import { createExports } from './export/export.module.js';
 import { createFleet } from './fleet/fleet.module.js';
-import { routedModels, routedSegmentation, routedSessions } from './fleet/routed-calls.js';
+import { routedModels, routedPreencode, routedSegmentation, routedSessions } from './fleet/routed-calls.js';
 import { RedisSessionLeases } from '../redis/redis-session-leases.js';
 
 export interface Parts {
@@ -52,9 +54,22 @@ export interface Parts {
   version: string;
 }
 
+/** Media rows kept in memory (a few hundred bytes each). */
+const MEDIA_ROW_CACHE = 4096;
+
 export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
-  const media = new MediaService(db.prisma, store, config.media, path.join(config.dataDir, 'frames'), parts.ffmpeg);
+  // Stored images are encoded in the background unless PREENCODE_IMAGES=false (README "Media"):
+  // here where the engine runs, on the image's worker from ROLE=api (which loads no model).
+  const preencoder = config.engine.preencodeImages && config.role !== 'api' ? new MediaPreencoder(engine, config.models.defaultModel, log) : undefined;
+  let imageStored: ((m: Media) => void) | undefined;
+  const media = new MediaService(db.prisma, store, config.media, path.join(config.dataDir, 'frames'), parts.ffmpeg, {
+    // Rows in memory only where this process owns the database (the embedded one): with a shared
+    // PostgreSQL another process may delete a media, and its row is read each time.
+    rowCacheSize: db.kind === 'pglite' ? MEDIA_ROW_CACHE : 0,
+    onImageStored: (m) => imageStored?.(m),
+  });
+  if (preencoder) imageStored = (m) => preencoder.offer(m.id, media.imageSource(m));
   const masks = new MaskRepository(db.prisma);
   // ROLE=api queues jobs and runs none (workers take them).
   const runner = new JobRunner(db.prisma, pubsub, log, config.jobs.concurrency, (err) => toJobError(err), parts.redis && new BullJobQueue(parts.redis, { ...config.jobs, consume: config.role !== 'api' }));
@@ -76,7 +91,11 @@ export function createServices(parts: Parts) {
   const localSegmentation = new SegmentationService(masks, engine, media, config);
   // Split roles (README "The fleet"): a worker serves the engine-bound calls an api process routes to it.
   const localModels = new ModelService(engine, config.models.defaultModel);
-  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, propagation, runner, projects, jobs, models: localModels });
+  const fleet = createFleet(config, parts.redis, log, { segmentation: localSegmentation, sessions: localSessions, propagation, runner, projects, jobs, models: localModels, media, preencoder });
+  if (fleet?.caller && config.engine.preencodeImages) {
+    const route = routedPreencode(fleet.caller, log);
+    imageStored = (m) => route(m.id);
+  }
   const sessions = fleet?.caller ? routedSessions(localSessions, fleet.caller, sessionLeases!) : localSessions;
   const models = fleet?.caller ? routedModels(localModels, fleet.caller) : localModels;
   const segmentation = fleet?.caller ? routedSegmentation(localSegmentation, fleet.caller) : localSegmentation;
@@ -98,6 +117,7 @@ export function createServices(parts: Parts) {
     exports,
     urls,
     media,
+    preencoder,
     runner,
     sessions,
     liveSessions,

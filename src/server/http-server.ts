@@ -50,7 +50,7 @@ export async function startHttpServer(opts: {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const guard = new AuthGuard(config, services.apiKeys, prisma, services.sharedLimits);
+  const guard = new AuthGuard(config, services.apiKeys, prisma, services.sharedLimits, (id) => services.media.projectOf(id));
   if (guard.mode === 'none') log.warn('AUTH_MODE=none: every client is an admin, with no key and no rate limit. Set AUTH_MODE=apikey or jwt for anything but local use.');
   else log.info({ mode: guard.mode }, 'authentication on');
   const context = (requestId: string, principal: Principal): Context => ({ requestId, log: log.child({ requestId }), services, loaders: createLoaders(prisma), principal, access: guard.access(principal) });

@@ -19,7 +19,7 @@ export async function startWorkerHttp(opts: { config: Config; services: Services
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const guard = new AuthGuard(config, services.apiKeys, opts.prisma, services.sharedLimits);
+  const guard = new AuthGuard(config, services.apiKeys, opts.prisma, services.sharedLimits, (id) => services.media.projectOf(id));
   const metrics = new Metrics(opts.engine, services);
   const routeLog = (err: unknown) => log.error({ err }, 'http route failed');
   app.get('/healthz', async (_req, res) => {

@@ -1,7 +1,7 @@
 // The device queue: one call at a time per device, interactive before background, and a
 // deadline that holds while a call waits and while it runs.
 import { describe, expect, it } from 'vitest';
-import { DeviceQueues, INTERACTIVE_BURST, PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../../src/engine/device-queue.js';
+import { DeviceQueues, INTERACTIVE_BURST, PRIORITY_BACKGROUND, PRIORITY_IDLE, PRIORITY_INTERACTIVE } from '../../src/engine/device-queue.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,6 +31,21 @@ describe('device queue', () => {
     const clicks = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `click-${from + i}`);
     // The first call starts at once; then bursts of clicks, each followed by one job call.
     expect(order).toEqual(['running', ...clicks(0, INTERACTIVE_BURST), 'job-1', ...clicks(INTERACTIVE_BURST, 2 * INTERACTIVE_BURST), 'job-2', ...clicks(2 * INTERACTIVE_BURST, 12)]);
+  });
+
+  it('runs idle work (background encoding) after every click and job call, and never promotes it', async () => {
+    const q = new DeviceQueues(1, 10_000);
+    const order: string[] = [];
+    const call = (name: string) => async () => {
+      order.push(name);
+      await sleep(2);
+    };
+    const all = [q.run('cpu', call('running'), PRIORITY_INTERACTIVE), q.run('cpu', call('encode'), PRIORITY_IDLE), q.run('cpu', call('job'), PRIORITY_BACKGROUND)];
+    for (let i = 0; i < 2 * INTERACTIVE_BURST; i++) all.push(q.run('cpu', call(`click-${i}`), PRIORITY_INTERACTIVE));
+    await Promise.all(all);
+    // The job takes its turn after a burst of clicks; the idle call waits for all of them.
+    expect(order.indexOf('job')).toBe(INTERACTIVE_BURST + 1);
+    expect(order.at(-1)).toBe('encode');
   });
 
   it('rejects a waiting call at its deadline and never starts it', async () => {

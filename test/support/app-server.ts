@@ -1,6 +1,7 @@
 // The one starter of the real server in this process, for tests and benchmarks (bench/ imports
 // it too, so it imports nothing of vitest): PORT 0, a data folder of its own (made, and removed
-// at stop, unless one is given), CPU inference, no logging unless LOG_LEVEL says otherwise.
+// at stop, unless one is given), CPU inference, no logging unless LOG_LEVEL says otherwise, no
+// background encoding of stored images unless PREENCODE_IMAGES says so (first clicks stay misses).
 // Clients talk to it over real HTTP and real graphql-ws.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ export interface AppServerOptions {
 
 export async function startAppServer(opts: AppServerOptions): Promise<AppServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'maskql-srv-')));
-  const env: Record<string, string> = { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ENGINE_DEVICE: 'cpu', ...opts.env };
+  const env: Record<string, string> = { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ENGINE_DEVICE: 'cpu', PREENCODE_IMAGES: 'false', ...opts.env };
   const cleanup = (await opts.prepare?.(dataDir, env)) ?? undefined;
   const t0 = performance.now();
   const app = await startApp(loadConfig(env), pino({ level: env.LOG_LEVEL }));

@@ -56,6 +56,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     PORT: '0',
     LOG_LEVEL: 'info',
     ENGINE_DEVICE: 'cpu',
+    PREENCODE_IMAGES: 'false',
     ...shared.env,
     // A dead worker leaves the live set within about four seconds (a live one under load, busy
     // with a long stretch of main-thread work, should not look dead: the TTL leaves room for it).

@@ -11,10 +11,10 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/** dist/src/main.js on an ephemeral port, CPU, PGlite unless env says otherwise. */
+/** dist/src/main.js on an ephemeral port, CPU, PGlite, no background encoding unless env says otherwise. */
 function spawnMain(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'src', 'main.js')], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ENGINE_DEVICE: 'cpu', DATABASE_URL: '', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ENGINE_DEVICE: 'cpu', DATABASE_URL: '', PREENCODE_IMAGES: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -3,10 +3,15 @@ import type { Prisma } from '../../db/database.js';
 import { isUuid } from '../common/ids.js';
 
 export class ProjectOwners {
-  constructor(private readonly prisma: Prisma) {}
+  constructor(
+    private readonly prisma: Prisma,
+    /** The media service's answer (its rows may be in memory: a click then reads no database). */
+    private readonly mediaProject?: (id: string) => Promise<string | null>,
+  ) {}
 
   async ofMedia(id: string): Promise<string | null> {
     if (!isUuid(id)) return null;
+    if (this.mediaProject) return this.mediaProject(id);
     return (await this.prisma.media.findUnique({ where: { id }, select: { projectId: true } }))?.projectId ?? null;
   }
 

@@ -19,6 +19,8 @@ import { toClientError } from '../common/client-errors.js';
 import type { ProjectService } from '../project/project.service.js';
 import { isTerminal, type JobRunner } from '../../jobs/job-runner.js';
 import type { JobService } from '../job/job.service.js';
+import type { MediaPreencoder } from '../media/media.preencode.js';
+import type { MediaService } from '../media/media.service.js';
 import type { SegmentationService } from '../segmentation/segmentation.service.js';
 import type { PropagationService } from '../session/propagation.service.js';
 import type { SessionService } from '../session/session.service.js';
@@ -33,6 +35,9 @@ interface Local {
   projects: ProjectService;
   jobs: JobService;
   models: ModelService;
+  media: MediaService;
+  /** Background encoding of stored images, where PREENCODE_IMAGES is on. */
+  preencoder?: MediaPreencoder;
 }
 
 type Handler = (...args: never[]) => Promise<unknown>;
@@ -49,6 +54,13 @@ export function routedHandlers(s: Local): Record<string, Handler> {
       return s.sessions.liveInfo(sessionId);
     },
     'models.list': async () => s.models.list(),
+    // Queued, not awaited: the api's call ends once the worker took the image.
+    'media.preencode': async (mediaId: string) => {
+      if (!s.preencoder) return false;
+      const m = await s.media.get(mediaId);
+      s.preencoder.offer(m.id, s.media.imageSource(m));
+      return true;
+    },
     ...Object.fromEntries(
       SESSION_CALLS.map((m) => [
         `sessions.${m}`,
@@ -108,6 +120,14 @@ async function remote<T>(fleet: FleetCaller, key: string, name: string, args: un
 export function imageKey(input: { mediaId?: string | null; imageBase64?: string | null }): string {
   if (input.mediaId) return `media:${input.mediaId}`;
   return `inline:${createHash('sha1').update(input.imageBase64 ?? '').digest('hex')}`;
+}
+
+/**
+ * Background encoding on an api process: the image's worker (the one its clicks will reach) is
+ * asked to encode it. Never awaited by the upload; a failure (no worker, say) is logged.
+ */
+export function routedPreencode(fleet: FleetCaller, log: { warn(obj: object, msg: string): void }): (mediaId: string) => void {
+  return (mediaId) => void remote(fleet, `media:${mediaId}`, 'media.preencode', [mediaId]).catch((err: Error) => log.warn({ mediaId, err: err.message }, 'background encoding not handed to a worker'));
 }
 
 /** SegmentationService on an api process: the engine-bound calls run on a worker. */

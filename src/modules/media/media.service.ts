@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Prisma } from '../../db/database.js';
-import { badInput, notFound } from '../../errors/app-errors.js';
+import { AppError, badInput, notFound } from '../../errors/app-errors.js';
 import type { FrameSource, ImageSource } from '../../engine/index.js';
 import type { ContentStore, PutResult } from '../../media/content-store.js';
 import { makeThumbnail, makeThumbnailFromRgb } from '../../media/image-decode.js';
@@ -18,6 +18,7 @@ import { FfmpegLocator, type FfmpegBins } from '../../media/ffmpeg.js';
 import { probeImage } from '../../media/image-probe.js';
 import { resolveAllowedPath } from '../../media/server-path.js';
 import { readFile } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import type { Connection } from '../common/connection.type.js';
 import { isUuid, requireUuid } from '../common/ids.js';
 import { cursorWhere, pageOrder, pageTake, toConnection, type Page } from '../common/pagination.js';
@@ -39,6 +40,17 @@ export interface AddMediaRequest {
 
 type StoredPaths = { storagePath: string; thumbnailPath: string | null };
 
+export interface MediaServiceOptions {
+  /**
+   * Media rows kept in memory by id (0: none), so that a click on a stored image needs no
+   * database round trip. Only for a process that owns its database (the embedded one): a row
+   * never changes once written, it only goes, and every delete passes through this process.
+   */
+  rowCacheSize?: number;
+  /** Told of every image stored (the background encoder); never awaited, never fails an upload. */
+  onImageStored?: (media: Media) => void;
+}
+
 interface Described {
   kind: MediaKind;
   format: string;
@@ -57,6 +69,10 @@ interface Described {
 }
 
 export class MediaService {
+  private readonly rows?: LRUCache<string, Media>;
+  /** Deletes so far: a row read while one ran is not kept (it may be the deleted one). */
+  private deletions = 0;
+
   constructor(
     private readonly prisma: Prisma,
     private readonly store: ContentStore,
@@ -65,7 +81,10 @@ export class MediaService {
     private readonly framesDir: string,
     /** The boot's ffmpeg (resolved and logged once); without one, resolved on first use. */
     private readonly bins: FfmpegLocator = new FfmpegLocator({ ffmpegPath: limits.ffmpegPath, ffprobePath: limits.ffprobePath, envPath: limits.envPath }),
-  ) {}
+    private readonly opts: MediaServiceOptions = {},
+  ) {
+    if (opts.rowCacheSize) this.rows = new LRUCache({ max: opts.rowCacheSize });
+  }
 
   async add(req: AddMediaRequest): Promise<{ media: Media; deduplicated: boolean }> {
     const sources = [req.base64, req.serverPath, req.bytes, req.stream].filter((s) => s !== undefined && s !== null).length;
@@ -111,6 +130,7 @@ export class MediaService {
           },
         });
       });
+      if (media.kind === MediaKind.IMAGE) this.opts.onImageStored?.(media as Media);
       return { media: media as Media, deduplicated: seen > 0 };
     } catch (err) {
       // Nothing half-written: files this call stored go if no row refers to them.
@@ -219,9 +239,35 @@ export class MediaService {
   }
 
   async get(id: string): Promise<Media> {
+    const cached = this.rows?.get(id.toLowerCase());
+    if (cached) return cached;
+    const deletions = this.deletions;
     const m = isUuid(id) ? await this.prisma.media.findUnique({ where: { id } }) : null;
     if (!m) throw notFound('Media', id);
+    if (this.rows && deletions === this.deletions) this.rows.set(m.id, Object.freeze(m) as Media);
     return m as Media;
+  }
+
+  /** The project of a media, or null when there is none (what project-limited keys are checked against). */
+  async projectOf(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    if (!this.rows) return (await this.prisma.media.findUnique({ where: { id }, select: { projectId: true } }))?.projectId ?? null;
+    // The whole row, kept: the click that follows this check reads it from memory.
+    return this.get(id).then(
+      (m) => m.projectId,
+      (err) => {
+        if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
+        throw err;
+      },
+    );
+  }
+
+  /** Rows deleted, by id or with their project: never answered from memory again. */
+  forget(which: { id: string } | { projectId: string }): void {
+    this.deletions++;
+    if (!this.rows) return;
+    if ('id' in which) this.rows.delete(which.id);
+    else for (const [id, m] of this.rows.entries()) if (m.projectId === which.projectId) this.rows.delete(id);
   }
 
   async list(args: Page & { projectId?: string; label?: string | null }): Promise<Connection<Media>> {
@@ -238,7 +284,7 @@ export class MediaService {
     await this.prisma.media.delete({ where: { id: media.id } }).catch((err: { code?: string }) => {
       if (err.code === 'P2025') throw notFound('Media', id);
       throw err;
-    });
+    }).finally(() => this.forget({ id: media.id }));
     await this.releaseFiles([media]);
     return { id: media.id };
   }

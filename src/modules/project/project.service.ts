@@ -37,7 +37,8 @@ export class ProjectService {
   async delete(id: string): Promise<{ id: string; deletedMediaCount: number }> {
     requireUuid('Project', id);
     const media = await this.prisma.media.findMany({ where: { projectId: id }, select: { storagePath: true, thumbnailPath: true } });
-    const deleted = await this.prisma.project.deleteMany({ where: { id } });
+    // Its media rows go with it (cascade): none is answered from memory afterwards.
+    const deleted = await this.prisma.project.deleteMany({ where: { id } }).finally(() => this.media.forget({ projectId: id.toLowerCase() }));
     if (deleted.count === 0) throw notFound('Project', id);
     // Rows first, bytes after: a crash in between leaves only unreferenced files, swept at start.
     await this.media.releaseFiles(media);

@@ -29,9 +29,10 @@ export class AuthGuard {
     apiKeys: ApiKeyService,
     prisma: Prisma,
     private readonly shared?: SharedLimits,
+    mediaProject?: (id: string) => Promise<string | null>,
   ) {
     this.authenticator = createAuthenticator(config.auth, apiKeys);
-    this.owners = new ProjectOwners(prisma);
+    this.owners = new ProjectOwners(prisma, mediaProject);
     this.limiter = new RateLimiter(config.rateLimit, Date.now, shared?.buckets);
   }
 
