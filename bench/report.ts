@@ -16,6 +16,7 @@ import type { MemoryResult } from './memory.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
 import type { VideoResult } from './video.bench.js';
 import { engineSection, type EngineReport } from './report-engine.js';
+import { firstClickSection, type FirstClickResult } from './firstclick.bench.js';
 
 export interface Machine {
   cpu: string;
@@ -49,6 +50,8 @@ export interface Report {
   objects?: ObjectsResult;
   /** Issue 16's engine figures (report-engine.ts). */
   engine?: EngineReport;
+  /** Issue 16: first click with background encoding on and off (firstclick.bench.ts). */
+  firstClick?: FirstClickResult;
   notes: string[];
 }
 
@@ -95,6 +98,7 @@ export function markdown(r: Report): string {
   }
 
   out.push(...engineSection({ ...r.engine, image: r.image }));
+  out.push(...firstClickSection(r.firstClick));
 
   for (const i of r.image ?? []) {
     const f = i.figures;

@@ -1,6 +1,6 @@
 // npm run bench: builds, then runs every figure and writes bench/results/latest.{json,md}.
 //
-//   node dist/bench/run.js [--only=image,interactive,fanout,video,memory,masks] [--quick]
+//   node dist/bench/run.js [--only=image,interactive,fanout,video,memory,masks,firstclick] [--quick]
 //                          [--budget-sec=585] [--memory-frames=2000] [--memory-budget-sec=N] [--fresh-video]
 //
 // Benchmarks assert nothing about time: they print figures. See bench/README.md.
@@ -31,9 +31,10 @@ import { loadConfig } from '../src/config.js';
 import { runFlopsBench } from './flops.bench.js';
 import { runPhrasesBench } from './phrases.bench.js';
 import { runThreadsBench } from './threads.bench.js';
+import { runFirstClickBench } from './firstclick.bench.js';
 import type { BenchServer } from './lib/server.js';
 
-const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'framestore', 'objects', 'flops', 'phrases', 'threads'] as const;
+const FIGURES = ['image', 'interactive', 'fanout', 'video', 'memory', 'masks', 'export', 'framestore', 'objects', 'flops', 'phrases', 'threads', 'firstclick'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 function parseArgs(argv: string[]) {
@@ -94,6 +95,8 @@ function parseArgs(argv: string[]) {
     threadsRounds: num('threads-rounds', quick ? 2 : 6),
     threadsBudgetSec: num('threads-budget-sec', quick ? 40 : 75),
     threadsDevice: flags.get('threads-device') ?? 'cpu',
+    firstClickRounds: num('firstclick-rounds', quick ? 3 : 8),
+    firstClickBudgetSec: num('firstclick-budget-sec', quick ? 30 : 60),
 
   };
 }
@@ -219,7 +222,7 @@ async function main(): Promise<void> {
     report.masks = runMasksBench({ rounds: args.masksRounds, warmup: 3 });
   }
 
-  if (['image', 'interactive', 'fanout', 'video', 'objects', 'flops', 'phrases', 'threads'].some((f) => args.only.has(f as FigureName))) {
+  if (['image', 'interactive', 'fanout', 'video', 'objects', 'flops', 'phrases', 'threads', 'firstclick'].some((f) => args.only.has(f as FigureName))) {
     log('models: the benchmark model (generated when its generator changed), the demo models');
     const models = await prepareModels(report.notes);
     report.setup['server'] = 'startApp(loadConfig({PORT: 0, DATA_DIR: <temp>, ENGINE_DEVICE: cpu, LOG_LEVEL: silent, ...defaults})) in this process; fetch POST /graphql; graphql-ws over the ws package';
@@ -237,6 +240,11 @@ async function main(): Promise<void> {
         ];
       }
       await runEngineFigures(args, report, server, models.dir);
+      if (args.only.has('firstclick')) {
+        log(`issue 16: first click with background encoding on and off (${BENCH_MODEL_NAME}, up to ${args.firstClickRounds} rounds within ${args.firstClickBudgetSec} s; two more servers)`);
+        report.loadAverages['firstclick'] = loadAverage();
+        report.firstClick = await runFirstClickBench({ modelsDir: models.dir, model: BENCH_MODEL_NAME, rounds: args.firstClickRounds, budgetSec: args.firstClickBudgetSec, warmup: 1 });
+      }
       if (args.only.has('interactive')) {
         log(`figure c: interactive latency, ${args.interactiveClients} clients x ${args.interactiveClicks} clicks, alone and under propagation (${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds within ${args.interactiveBudgetSec} s)`);
         report.loadAverages['interactive'] = loadAverage();

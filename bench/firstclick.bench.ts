@@ -1,0 +1,110 @@
+// Issue 16: the first click on a freshly stored image, with background encoding on and off
+// (PREENCODE_IMAGES). Two servers in this process on the same models, DEFAULT_MODEL the model
+// measured, one with the setting on and one off. Each round, on each server (order rotated): a
+// picture never seen before (one pixel differs, so its content key is new) goes in through
+// POST /upload; on the server with the setting on, the click waits until the background encoding
+// has finished (a person looks at the picture before clicking), and how long that took after the
+// upload answered is the window in which a click would still encode; then the first segmentImage
+// is timed. Ratios are per round (paired).
+import { drawRgb, PICTURE, PICTURE_CLICKS, PICTURE_SHAPES, pngOf } from './lib/media.js';
+import { createProject, gql, startBenchServer, upload, type BenchServer } from './lib/server.js';
+import { budgetedRounds, figure, fmt, fmtFigure, pairedDiff, pairedRatio, rotated, sleep, type Figure } from './lib/stats.js';
+
+export interface FirstClickResult {
+  model: string;
+  rounds: number;
+  figures: Record<string, Figure>;
+}
+
+const CLICK = `mutation($input: SegmentImageInput!) {
+  segmentImage(input: $input) { cacheHit timings { encodeMs decodeMs totalMs } objects { mask { area } } }
+}`;
+
+export async function runFirstClickBench(opts: { modelsDir: string; model: string; rounds: number; budgetSec: number; warmup: number }): Promise<FirstClickResult> {
+  const servers: Record<'on' | 'off', BenchServer> = {
+    on: await startBenchServer({ modelsDir: opts.modelsDir, env: { PREENCODE_IMAGES: 'true', DEFAULT_MODEL: opts.model, PRELOAD_MODELS: opts.model } }),
+    off: await startBenchServer({ modelsDir: opts.modelsDir, env: { PREENCODE_IMAGES: 'false', DEFAULT_MODEL: opts.model, PRELOAD_MODELS: opts.model } }),
+  };
+  try {
+    const { width, height } = PICTURE;
+    const base = drawRgb(width, height, PICTURE_SHAPES);
+    let pictures = 0;
+    /** The picture with one background pixel of the top row changed: new bytes, same shapes. */
+    const freshPng = () => {
+      const rgb = Buffer.from(base);
+      const n = pictures++;
+      rgb[(n % width) * 3] = 255 - (n >> 9);
+      rgb[(n % width) * 3 + 1] = (n * 7) & 255;
+      return pngOf(rgb, width, height);
+    };
+    const projects = { on: await createProject(servers.on.url, 'bench-first-click'), off: await createProject(servers.off.url, 'bench-first-click') };
+    const s: Record<string, number[]> = { onClickMs: [], offClickMs: [], onUploadMs: [], offUploadMs: [], readyMs: [], onEncodeMs: [], offEncodeMs: [] };
+    const firstClick = async (which: 'on' | 'off', record: boolean) => {
+      const srv = servers[which];
+      const png = await freshPng();
+      const pre = srv.app.services.preencoder;
+      const settled = () => (pre ? pre.counts.encoded + pre.counts.skipped + pre.counts.failed + pre.counts.dropped : 0);
+      const before = settled();
+      const t0 = performance.now();
+      const media = await upload(srv.url, projects[which], 'shapes.png', png);
+      const uploaded = performance.now();
+      if (pre) {
+        while (settled() === before) await sleep(2);
+        if (pre.counts.failed || pre.counts.dropped) throw new Error('first click: a background encoding failed or was dropped');
+      }
+      const ready = performance.now();
+      const t1 = performance.now();
+      const r = (await gql(srv.url, CLICK, { input: { mediaId: media.id, objects: [{ points: [PICTURE_CLICKS[0]] }] } })).segmentImage;
+      const ms = performance.now() - t1;
+      if (r.cacheHit !== (which === 'on')) throw new Error(`first click: cacheHit ${r.cacheHit} with background encoding ${which}`);
+      if (!record) return;
+      s[`${which}ClickMs`]!.push(ms);
+      s[`${which}UploadMs`]!.push(uploaded - t0);
+      if (which === 'on') s.readyMs!.push(ready - uploaded);
+    };
+    const order = ['on', 'off'] as const;
+    for (let w = 0; w < opts.warmup; w++) for (const k of rotated(order, w)) await firstClick(k, false);
+    const rounds = await budgetedRounds({ max: opts.rounds, min: 3, budgetSec: opts.budgetSec }, async (r) => {
+      for (const k of rotated(order, opts.warmup + r)) await firstClick(k, true);
+    });
+    const ms = (k: string) => figure(s[k]!, 'ms');
+    return {
+      model: opts.model,
+      rounds,
+      figures: {
+        onClickMs: ms('onClickMs'),
+        offClickMs: ms('offClickMs'),
+        speedup: pairedRatio(s.offClickMs!, s.onClickMs!),
+        savedMs: pairedDiff(s.offClickMs!, s.onClickMs!),
+        readyMs: ms('readyMs'),
+        onUploadMs: ms('onUploadMs'),
+        offUploadMs: ms('offUploadMs'),
+        uploadRatio: pairedRatio(s.onUploadMs!, s.offUploadMs!),
+      },
+    };
+  } finally {
+    await servers.on.stop();
+    await servers.off.stop();
+  }
+}
+
+/** The section of latest.md. */
+export function firstClickSection(r: FirstClickResult | undefined): string[] {
+  if (!r) return [];
+  const f = r.figures;
+  const out = [`## Issue 16: first click on a stored image, background encoding on and off (\`${r.model}\`, ${r.rounds} rounds)`, ''];
+  out.push('| target | measured (median, min–max) | met? |', '| --- | --- | --- |');
+  out.push(`| first-click latency reported with PREENCODE_IMAGES on and off | on ${fmtFigure(f.onClickMs!)}, off ${fmtFigure(f.offClickMs!)}: ${fmtFigure(f.speedup!)} faster (${fmt(f.savedMs!.median)} ms saved) | (reported) |`, '');
+  out.push('| figure | median | min | max | unit | what |', '| --- | ---: | ---: | ---: | --- | --- |');
+  const row = (label: string, x: Figure | undefined, what: string) => x && out.push(`| ${label} | ${fmt(x.median)} | ${fmt(x.min)} | ${fmt(x.max)} | ${x.unit === 'x' ? '×' : x.unit} | ${what} |`);
+  row('first click, on', f.onClickMs, 'segmentImage over HTTP after the background encoding finished: a cache hit');
+  row('first click, off', f.offClickMs, 'segmentImage over HTTP right after the upload: encoder + decoder');
+  row('off / on', f.speedup, 'per round');
+  row('off − on', f.savedMs, 'per round');
+  row('ready after the upload, on', f.readyMs, 'from the upload\'s answer until the embedding is cached (a click sooner still encodes)');
+  row('POST /upload, on', f.onUploadMs, '');
+  row('POST /upload, off', f.offUploadMs, '');
+  row('upload on / off', f.uploadRatio, 'per round: the upload does not wait for the encoding');
+  out.push('');
+  return out;
+}
