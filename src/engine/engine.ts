@@ -76,6 +76,8 @@ export const DETECT_DEFAULTS: DetectOptions = { threshold: 0.5, nmsIou: 0.5 };
 export class Engine {
   /** Encoder runs since start: lets tests and metrics see the cache at work. */
   encoderRuns = 0;
+  /** Background encodings past their idle turn, by cache key (see preencode). */
+  private readonly background = new Map<string, BackgroundEncoding>();
   private readonly grounding: TextGrounding;
   /** Called with the time of each inference stage (metrics hook). */
   observe: (model: string, stage: 'encode' | 'decode' | 'detect', ms: number) => void = () => {};
@@ -111,10 +113,11 @@ export class Engine {
     await Promise.all(all.map((n) => this.registry.get(n).catch(() => undefined)));
   }
 
-  /** A Runner that sends ORT calls through the model's device queue. */
-  runner(model: LoadedModel, priority = PRIORITY_INTERACTIVE): Runner {
+  /** A Runner that sends ORT calls through the model's device queue; `starting` runs as each call gets the device (it may throw to skip it). */
+  runner(model: LoadedModel, priority = PRIORITY_INTERACTIVE, starting?: () => void): Runner {
     return (session, feeds, opts) =>
       this.queues.run(model.device, async () => {
+        starting?.();
         try {
           return await session.run(feeds, opts);
         } catch (err) {
@@ -127,7 +130,14 @@ export class Engine {
   async embed(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<{ embedding: Embedding; hit: boolean; encodeMs: number }> {
     const started = performance.now();
     const key = cacheKey(model, image);
-    const { embedding, hit } = await this.cache.get(key, () => this.encode(model, image, priority));
+    const { embedding, hit } = await this.cache.get(key, () => {
+      // A background encoding of this image that holds the device now ends sooner than a run of
+      // our own would; one that has not reached the device yet gives way to ours.
+      const background = this.background.get(key);
+      if (background?.running) return background.embedding;
+      if (background) background.superseded = true;
+      return this.encode(model, image, priority);
+    });
     const encodeMs = hit ? 0 : performance.now() - started;
     if (!hit) this.observe(model.name, 'encode', encodeMs);
     return { embedding, hit, encodeMs };
@@ -136,8 +146,9 @@ export class Engine {
   /**
    * Encodes an image into the cache ahead of its first click, at the lowest priority: the image
    * is not even decoded before the device has nothing else waiting. Not a cache lookup (hits and
-   * misses are the clicks'), and not shared with a click: one that comes meanwhile encodes at its
-   * own priority rather than wait behind this. False when there was nothing to do (or `dropped`
+   * misses are the clicks'). A click on the image meanwhile never waits behind it at this
+   * priority: it waits for it only once its encoder has the device; before that the click encodes
+   * at its own priority and this run gives way. False when there was nothing to do (or `dropped`
    * said so once the device was free).
    */
   async preencode(name: string, image: ImageSource, dropped: () => boolean = () => false): Promise<boolean> {
@@ -145,16 +156,34 @@ export class Engine {
     const key = cacheKey(model, image);
     if (this.cache.holds(key)) return false;
     await this.queues.run(model.device, async () => undefined, PRIORITY_IDLE);
-    if (dropped() || this.cache.holds(key)) return false;
-    return this.cache.offer(key, await this.encode(model, image, PRIORITY_IDLE));
+    if (dropped() || this.cache.holds(key) || this.background.has(key)) return false;
+    const job: BackgroundEncoding = { running: false, superseded: false, embedding: Promise.resolve(undefined as never) };
+    job.embedding = this.encode(model, image, PRIORITY_IDLE, () => {
+      if (job.superseded) throw new Superseded();
+      job.running = true;
+    });
+    this.background.set(key, job);
+    try {
+      return this.cache.offer(key, await job.embedding);
+    } catch (err) {
+      if (err instanceof Superseded) return false;
+      throw err;
+    } finally {
+      this.background.delete(key);
+    }
   }
 
   /** One encoder run on the image, not cached here (video frames are kept by their session). */
-  async encode(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE): Promise<Embedding> {
+  async encode(model: LoadedModel, image: ImageSource, priority = PRIORITY_INTERACTIVE, starting?: () => void): Promise<Embedding> {
     const pre = model.manifest.preprocessing;
     const input = await encoderInput(model, await image.pixels(), image.width, image.height);
-    this.encoderRuns++;
-    const tensors = await segmenter(model).encode(model, input, this.runner(model, priority));
+    let counted = false;
+    const tensors = await segmenter(model).encode(model, input, this.runner(model, priority, () => {
+      starting?.();
+      // Counted as it gets the device (a background run that gave way never ran).
+      if (!counted) this.encoderRuns++;
+      counted = true;
+    }));
     return {
       tensors,
       bytes: Object.values(tensors).reduce((n, t: ort.Tensor) => n + (t.data as Float32Array).byteLength, 0),
@@ -250,6 +279,17 @@ export class Engine {
     await this.sessions.dispose();
   }
 }
+
+interface BackgroundEncoding {
+  /** Its encoder has the device: a click waits for it rather than encode again. */
+  running: boolean;
+  /** A click came first and encodes: this one gives way when it would get the device. */
+  superseded: boolean;
+  embedding: Promise<Embedding>;
+}
+
+/** A background encoding that gave way to a click's own. */
+class Superseded extends Error {}
 
 /** An image's embedding for a model is known by both, and by the model's version. */
 function cacheKey(model: LoadedModel, image: ImageSource): string {
