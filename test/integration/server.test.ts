@@ -61,6 +61,8 @@ describe('configuration', () => {
     expect(c.database.kind).toBe('pglite');
     expect(c.engine.device).toBe('auto');
     expect(c.models.defaultModel).toBe('demo');
+    expect(c.engine.preencodeImages).toBe(true);
+    expect(loadConfig({ PREENCODE_IMAGES: 'false' }).engine.preencodeImages).toBe(false);
   });
 });
 
