@@ -83,7 +83,7 @@ export class DeviceQueues {
       q.queue
         .add(
           async () => {
-            this.starting(q, id, background);
+            if (priority > PRIORITY_IDLE) this.starting(q, id, background); // idle work takes no part in the turns
             if (expired) return;
             started = true;
             try {

@@ -33,6 +33,11 @@ export class EmbeddingCache {
     return { embedding, hit: false };
   }
 
+  /** False with a size of 0 (EMBEDDING_CACHE_MB=0): nothing is kept. */
+  get enabled(): boolean {
+    return this.lru !== undefined;
+  }
+
   /** Whether the key is cached or being computed (not counted as a lookup). */
   holds(key: string): boolean {
     return !!this.lru?.has(key) || this.inflight.has(key);

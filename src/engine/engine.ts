@@ -152,6 +152,7 @@ export class Engine {
    * said so once the device was free).
    */
   async preencode(name: string, image: ImageSource, dropped: () => boolean = () => false): Promise<boolean> {
+    if (!this.cache.enabled) return false; // it would be thrown away
     const model = await this.registry.get(name);
     const key = cacheKey(model, image);
     if (this.cache.holds(key)) return false;

@@ -61,7 +61,8 @@ export function createServices(parts: Parts) {
   const { config, db, engine, store, pubsub, log } = parts;
   // Stored images are encoded in the background unless PREENCODE_IMAGES=false (README "Media"):
   // here where the engine runs, on the image's worker from ROLE=api (which loads no model).
-  const preencoder = config.engine.preencodeImages && config.role !== 'api' ? new MediaPreencoder(engine, config.models.defaultModel, log) : undefined;
+  // (Not without DEFAULT_MODEL in the repository: boot warned already, every upload would again.)
+  const preencoder = config.engine.preencodeImages && config.role !== 'api' && engine.registry.has(config.models.defaultModel) ? new MediaPreencoder(engine, config.models.defaultModel, log) : undefined;
   let imageStored: ((m: Media) => void) | undefined;
   const media = new MediaService(db.prisma, store, config.media, path.join(config.dataDir, 'frames'), parts.ffmpeg, {
     // Rows in memory only where this process owns the database (the embedded one): with a shared

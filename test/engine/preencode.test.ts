@@ -112,6 +112,16 @@ describe('background encoding and a click on the same image', () => {
     expect((await click(img)).cacheHit).toBe(true);
   });
 
+  it('does nothing without an embedding cache (EMBEDDING_CACHE_MB=0)', async () => {
+    const uncached = await Engine.create({ modelsDir: inject('modelsDir'), device: 'cpu', concurrency: 1, threads: 1, embeddingCacheBytes: 0, inferenceTimeoutMs: 60_000, log: { info: () => {}, warn: () => {} }, createSession: (file, options) => ort.InferenceSession.create(file, options) });
+    try {
+      expect(await uncached.preencode('demo', await image())).toBe(false);
+      expect(uncached.encoderRuns).toBe(0);
+    } finally {
+      await uncached.dispose();
+    }
+  });
+
   it('a click before the background run reaches the device encodes at its own priority; the background run gives way', async () => {
     let release: () => void = () => {};
     const img = await image(new Promise<void>((r) => (release = r)));
