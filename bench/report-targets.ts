@@ -2,7 +2,6 @@
 // report's own figures only. A target whose figure did not run says so (and which --only runs it):
 // latest.md never carries a verdict from another run.
 import type { Report } from './report.js';
-import type { ImageResult } from './image.bench.js';
 import { verdict, yes } from './lib/markdown.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
 
@@ -12,17 +11,16 @@ const MB = 1e6;
 const notMeasured = (target: string, only: string) => `| ${target} | not measured in this run (\`node dist/bench/run.js --only=${only}\`) | not measured |`;
 
 /**
- * The first-click figures (pre-encoding of stored images on and off), when the image benchmark
- * measured them: figures of the first image result named firstClick… (for example firstClickOnMs,
- * firstClickOffMs, firstClickSpeedup).
+ * The first-click figure (background encoding of stored images on and off), when this run has it:
+ * `firstClick` of the report, figures onClickMs, offClickMs and speedup (off / on, paired).
  */
-export function firstClickFigures(image: ImageResult | undefined): [label: string, f: Figure][] {
-  return Object.entries(image?.figures ?? {})
-    .filter(([k]) => /^first-?click/i.test(k))
-    .map(([k, f]) => {
-      const words = k.replace(/^first-?click/i, '').replace(/Ms$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').trim().toLowerCase();
-      return [words || 'first click', f];
-    });
+type FirstClick = { model: string; figures: Record<string, Figure | undefined> };
+
+function firstClickCells(x: FirstClick): string {
+  const f = x.figures;
+  const known: [string, Figure | undefined][] = [['on', f.onClickMs], ['off', f.offClickMs], ['off / on', f.speedup]];
+  const cells = known.some(([, v]) => v) ? known : Object.entries(f);
+  return cells.filter((c): c is [string, Figure] => !!c[1]).map(([label, v]) => `${label} ${fmtFigure(v)}`).join('; ');
 }
 
 export function issue16Targets(r: Report): string[] {
@@ -43,9 +41,9 @@ export function issue16Targets(r: Report): string[] {
 
   // First click with background encoding on and off.
   const first = 'First click on a stored image, background encoding on and off: reported';
-  const fc = firstClickFigures(bench);
-  if (fc.length) rows.push(`| ${first} (\`${bench!.model}\`) | ${fc.map(([label, x]) => `${label}: ${fmtFigure(x)}`).join('; ')} | (reported) |`);
-  else rows.push(`| ${first} | not measured (the image benchmark has no first-click figure${bench ? '' : '; `--only=image`'}) | not measured |`);
+  const fc = (r as Report & { firstClick?: FirstClick }).firstClick;
+  if (fc) rows.push(`| ${first} (\`${fc.model}\`) | ${firstClickCells(fc)} | (reported) |`);
+  else rows.push(notMeasured(first, 'firstclick'));
 
   // Cached clicks under a running propagation (figure c).
   const load = 'Cached-click p99 under a running propagation ≤ 2 × cached-click p50 alone';

@@ -87,13 +87,13 @@ export function markdown(r: Report): string {
   out.push(`- load average (1, 5, 15 min) at the start of each figure: ${Object.entries(r.loadAverages).map(([k, v]) => `${k} ${v.join(' ')}`).join('; ')}`);
   out.push('');
 
+  out.push(...issue16Targets(r));
   const head = headline(r);
   if (head.length) {
     out.push('## Targets (issue 5)', '', '| target | measured (median, min–max) | met? |', '| --- | --- | --- |', ...head, '');
     out.push('"fastest runs" compares the fastest GraphQL call with the fastest model run (minima: what each costs when nothing else interferes); the verdict is on the paired median.', '');
   }
 
-  out.push(...issue16Targets(r));
   out.push(...engineSection({ ...r.engine, image: r.image }));
 
   for (const i of r.image ?? []) {
