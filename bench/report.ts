@@ -71,7 +71,7 @@ export function machine(): Machine {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     onnxruntimeNode: packageVersion('onnxruntime-node'),
-    ortThreads: `ENGINE_THREADS=${loadConfig({}).engine.threads} (the default; the raw sessions of figures a, b use it too), sequential execution, graph optimisation "all", CPU provider`,
+    ortThreads: `ENGINE_THREADS=${loadConfig({}).engine.threads} (the default; the raw sessions of figures a, b use it too), sequential execution, graph optimisation "all", CPU provider; the server's pool threads do not spin (ortSessionOptions)`,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
