@@ -7,9 +7,10 @@
 // upload answered is the window in which a click would still encode; then the first segmentImage
 // is timed. A third variant clicks at once on the server with the setting on (a click in that
 // window: it must cost no more than with the setting off). Ratios are per round (paired).
+import { figureTable } from './lib/markdown.js';
 import { drawRgb, PICTURE, PICTURE_CLICKS, PICTURE_SHAPES, pngOf } from './lib/media.js';
 import { createProject, gql, startBenchServer, upload, type BenchServer } from './lib/server.js';
-import { budgetedRounds, figure, fmt, fmtFigure, pairedDiff, pairedRatio, rotated, sleep, type Figure } from './lib/stats.js';
+import { budgetedRounds, figure, pairedDiff, pairedRatio, rotated, sleep, type Figure } from './lib/stats.js';
 
 export interface FirstClickResult {
   model: string;
@@ -101,20 +102,21 @@ export function firstClickSection(r: FirstClickResult | undefined): string[] {
   if (!r) return [];
   const f = r.figures;
   const out = [`## Issue 16: first click on a stored image, background encoding on and off (\`${r.model}\`, ${r.rounds} rounds)`, ''];
-  out.push('| target | measured (median, min–max) | met? |', '| --- | --- | --- |');
-  out.push(`| first-click latency reported with PREENCODE_IMAGES on and off | on ${fmtFigure(f.onClickMs!)}, off ${fmtFigure(f.offClickMs!)}: ${fmtFigure(f.speedup!)} faster (${fmt(f.savedMs!.median)} ms saved) | (reported) |`, '');
-  out.push('| figure | median | min | max | unit | what |', '| --- | ---: | ---: | ---: | --- | --- |');
-  const row = (label: string, x: Figure | undefined, what: string) => x && out.push(`| ${label} | ${fmt(x.median)} | ${fmt(x.min)} | ${fmt(x.max)} | ${x.unit === 'x' ? '×' : x.unit} | ${what} |`);
-  row('first click, on', f.onClickMs, 'segmentImage over HTTP after the background encoding finished: a cache hit');
-  row('first click, off', f.offClickMs, 'segmentImage over HTTP right after the upload: encoder + decoder');
-  row('off / on', f.speedup, 'per round');
-  row('off − on', f.savedMs, 'per round');
-  row('first click at once, on', f.onAtOnceClickMs, 'segmentImage right after the upload, the background encoding under way: joined, or it gives way');
-  row('at once on / off', f.atOnceVsOff, 'per round: a click in that window costs what it costs with the setting off');
-  row('ready after the upload, on', f.readyMs, 'from the upload\'s answer until the embedding is cached (a click sooner still encodes)');
-  row('POST /upload, on', f.onUploadMs, '');
-  row('POST /upload, off', f.offUploadMs, '');
-  row('upload on / off', f.uploadRatio, 'per round: the upload does not wait for the encoding');
+  // Its verdict row is in the issue 16 targets table (report-targets.ts).
+  out.push(
+    ...figureTable([
+      ['first click, on', f.onClickMs, 'segmentImage over HTTP after the background encoding finished: a cache hit'],
+      ['first click, off', f.offClickMs, 'segmentImage over HTTP right after the upload: encoder + decoder'],
+      ['off / on', f.speedup, 'per round'],
+      ['off − on', f.savedMs, 'per round'],
+      ['first click at once, on', f.onAtOnceClickMs, 'segmentImage right after the upload, the background encoding under way: joined, or it gives way'],
+      ['at once on / off', f.atOnceVsOff, 'per round: a click in that window costs what it costs with the setting off'],
+      ['ready after the upload, on', f.readyMs, "from the upload's answer until the embedding is cached (a click sooner still encodes)"],
+      ['POST /upload, on', f.onUploadMs],
+      ['POST /upload, off', f.offUploadMs],
+      ['upload on / off', f.uploadRatio, 'per round: the upload does not wait for the encoding'],
+    ]),
+  );
   out.push('');
   return out;
 }

@@ -4,6 +4,7 @@
 //   (a) the model alone: the loaded ONNX Runtime sessions run directly on pre-made tensors;
 //   (b) the engine call, app.engine.segment(...), with the embedding cache cleared and warm;
 //   (c) the segmentImage mutation over HTTP (mediaId of an uploaded image), cleared and warm.
+import { ortSessionOptions } from '../src/engine/device.js';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ImageSource, ObjectPrompt } from '../src/engine/image-source.js';
@@ -62,7 +63,7 @@ export async function runImageBench(server: BenchServer, opts: ImageOptions): Pr
   const model = await app.engine.model(opts.model);
   // "The model alone": its graphs in plain onnxruntime-node sessions of this thread, with the
   // server's options, not the engine's (whose sessions run in a worker thread).
-  const sessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) } as const;
+  const sessionOptions = ortSessionOptions(opts.threads ?? 0);
   const files = model.manifest.files;
   const raw = {
     encoder: await ort.InferenceSession.create(path.join(model.dir, files.encoder!), sessionOptions),

@@ -47,11 +47,11 @@ function parseArgs(argv: string[]) {
   const quick = flags.has('quick');
   const only = (flags.get('only')?.split(',').map((s) => s.trim()) ?? [...FIGURES]) as FigureName[];
   for (const o of only) if (!FIGURES.includes(o)) throw new Error(`--only: unknown figure "${o}" (${FIGURES.join(', ')})`);
-  const num = (k: string, def: number) => {
+  const num = (k: string, def: number, min0 = false) => {
     const v = flags.get(k);
     if (v === undefined) return def;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} must be a positive number`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && !min0)) throw new Error(`--${k} must be a positive number`);
     return n;
   };
   const list = (k: string, def: number[]) => flags.get(k)?.split(',').map((x) => {
@@ -83,7 +83,9 @@ function parseArgs(argv: string[]) {
     freshVideo: flags.has('fresh-video'),
     exportFrames: Math.round(num('export-frames', quick ? 300 : 2000)),
     exportRounds: num('export-rounds', 1),
-    framestoreRounds: num('framestore-rounds', quick ? 1 : 2),
+    // Part (1) of figure i, the store alone (8 passes over 2,000 frames a round), only when asked:
+    // issue 16's target is the tracking part.
+    framestoreRounds: num('framestore-rounds', 0, true),
     framestoreTrackRounds: num('framestore-track-rounds', quick ? 1 : 4),
     objectsRounds: num('objects-rounds', quick ? 1 : 2),
     objectsFrames: Math.round(num('objects-frames', quick ? 5 : 20)),
@@ -311,7 +313,8 @@ async function main(): Promise<void> {
     const v = longDiscVideo(frames);
     const video = await cachedLongVideo(v, args.freshVideo, report);
     // What is left of the whole run's budget, less the child's start (database, upload, model) and end.
-    memoryBudgetSec = args.memoryBudgetSec ?? Math.max(60, Math.round((deadline - performance.now()) / 1000 - 30));
+    // ...but enough for the whole video at a quiet machine's pace (about 10 fps) in a full run.
+    memoryBudgetSec = args.memoryBudgetSec ?? Math.max(args.quick ? 60 : Math.ceil(frames / 7), Math.round((deadline - performance.now()) / 1000 - 30));
     log(`figure g: memory while propagating ${frames} frames (budget ${memoryBudgetSec} s)`);
     report.loadAverages['memory'] = loadAverage();
     try {
@@ -331,7 +334,9 @@ async function main(): Promise<void> {
   report.setup['rounds and budgets'] =
     `whole run ${args.budgetSec} s; image up to ${args.imageRounds} rounds on ${BENCH_MODEL_NAME} (at least 5, within ${args.imageBudgetSec} s; +3 warm-up), ${args.demoImageRounds} on demo (+2); ` +
     `interactive ${Math.min(2, args.interactiveRounds)} to ${args.interactiveRounds} rounds (within ${args.interactiveBudgetSec} s) of ${args.interactiveClients} clients x ${args.interactiveClicks} clicks per phase; fan-out 1 to ${args.fanoutRounds} rounds (within ${args.fanoutBudgetSec} s) of ${args.fanoutSubscribers.join('/')} subscribers; video ${args.videoRounds} to ${args.videoMaxRounds} rounds within ${args.videoBudgetSec} s ` +
-    `(+1 short warm-up propagation per model); masks ${args.masksRounds} rounds (+3 warm-up)` +
+    `(+1 short warm-up propagation per model); masks ${args.masksRounds} rounds (+3 warm-up); ` +
+    `objects ${args.objectsRounds} rounds of ${args.objectsFrames} frames; frame store ${args.framestoreRounds} rounds of the store alone, ${args.framestoreTrackRounds} of ${args.framestoreTrackFrames} tracked frames each way; ` +
+    `export ${args.exportRounds} round(s) of ${args.exportFrames} frames; phrases up to ${args.phrasesRounds} rounds within ${args.phrasesBudgetSec} s; threads ${args.threadsSettings.join('/')} up to ${args.threadsRounds} rounds within ${args.threadsBudgetSec} s` +
     (args.only.has('memory') ? `; memory ${args.memoryFrames} frames within ${memoryBudgetSec} s` : '');
   report.loadAverages['end'] = loadAverage();
   report.durationSec = (performance.now() - started) / 1000;

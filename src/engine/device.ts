@@ -29,6 +29,23 @@ export interface SessionFactoryOptions {
 export const CUDA_HINT =
   'Install the CUDA execution provider on a GPU machine (npm install with ONNXRUNTIME_NODE_INSTALL=cuda12, see README "GPU"), or set ENGINE_DEVICE=cpu or auto.';
 
+/**
+ * The options of every ONNX Runtime session the engine creates (threads: ENGINE_THREADS, 0 = ORT's
+ * default). Spinning is off: ORT's pool threads otherwise busy-wait between kernels, taking the
+ * CPU that the main thread, libvips, ffmpeg and other processes on the same cores need (on this
+ * 2-core machine: bench-sam2's uncached engine call 150–200 ms instead of 235–250 when quiet; the
+ * hostile segmentImage test 36 s of CPU instead of 61–64 at a load of 12; bench/README.md,
+ * "ENGINE_THREADS"). A benchmark's raw sessions should use the same options.
+ */
+export function ortSessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+}
+
 /** Creates ORT sessions on the configured device, remembering whether CUDA works. */
 export class SessionFactory {
   private cudaFailure: string | undefined;
@@ -52,11 +69,7 @@ export class SessionFactory {
   }
 
   async session(file: string): Promise<{ session: GraphSession; device: Device }> {
-    const base: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      ...(this.opts.threads > 0 ? { intraOpNumThreads: this.opts.threads } : {}),
-    };
+    const base = ortSessionOptions(this.opts.threads);
     if (this.opts.request !== 'cpu' && !this.cudaFailure) {
       try {
         const session = await this.create('cuda', file, { ...base, executionProviders: ['cuda'] });
