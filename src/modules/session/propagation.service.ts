@@ -81,17 +81,26 @@ export class PropagationService {
       framesDone: state.framesDone,
       message: resumed ? `resuming ${direction} at frame ${order[state.framesDone] ?? '-'} (${state.framesDone} frames stored before)` : `propagating ${direction} from frame ${params.startFrame}`,
     });
-    for (const { pass, warmup } of remainingPasses(live.totalFrames, params, state.framesDone)) {
-      let k = 0;
-      for await (const frame of live.tracker.propagate({ ...pass, signal })) {
+    // Frame t is stored and published while the tracker computes frame t+1 (one write in flight,
+    // writes in frame order): the database's time hides behind the model's.
+    const writer = new FrameWriter();
+    try {
+      for (const { pass, warmup } of remainingPasses(live.totalFrames, params, state.framesDone)) {
+        let k = 0;
+        for await (const frame of live.tracker.propagate({ ...pass, signal })) {
+          if (signal.aborted) return;
+          if (k++ < warmup) continue; // stored by an earlier attempt: it only rebuilds the tracker's memory
+          await writer.next(async () => {
+            await this.recordFrame(session.id, job.id, frame, media, state.framesDone + 1);
+            live.touch();
+            state.framesDone++;
+            await progress({ framesDone: state.framesDone, message: `frame ${frame.frameIndex}` });
+          });
+        }
         if (signal.aborted) return;
-        if (k++ < warmup) continue; // stored by an earlier attempt: it only rebuilds the tracker's memory
-        await this.recordFrame(session.id, job.id, frame, media, state.framesDone + 1);
-        live.touch();
-        state.framesDone++;
-        await progress({ framesDone: state.framesDone, message: `frame ${frame.frameIndex}` });
       }
-      if (signal.aborted) return;
+    } finally {
+      await writer.drain();
     }
   }
 
@@ -123,5 +132,25 @@ export class PropagationService {
     if (job.kind !== 'PROPAGATION' || !job.sessionId || !isTerminal(job.status)) return;
     this.release(job.sessionId, job.id);
     this.pubsub.publish('session:events', job.sessionId, { kind: job.status as 'COMPLETED' | 'FAILED' | 'CANCELLED', sessionId: job.sessionId, jobId: job.id, job });
+  }
+}
+
+/**
+ * Runs writes one at a time, in order, each started without waiting for it to end; next() waits
+ * for the one before (so at most one is in flight) and rethrows a failed one.
+ */
+class FrameWriter {
+  private last: Promise<void> = Promise.resolve();
+  private failure: { err: unknown } | undefined;
+
+  async next(write: () => Promise<void>): Promise<void> {
+    await this.drain();
+    this.last = write().catch((err: unknown) => void (this.failure = { err }));
+  }
+
+  /** Waits for the write in flight; throws what a write threw. */
+  async drain(): Promise<void> {
+    await this.last;
+    if (this.failure) throw this.failure.err;
   }
 }
