@@ -13,11 +13,15 @@ export const PRIORITY_BACKGROUND = 0;
  */
 export const PRIORITY_IDLE = -10;
 /**
- * While background work waits, at most this many interactive calls start in a row before the
- * oldest waiting background call goes first: clicks stay ahead, and a propagation job still
- * advances under a steady stream of them instead of starving (seen in the load run).
+ * While background work waits, interactive calls start in a row until there have been at least
+ * this many of them and they have had the device INTERACTIVE_SHARE times as long as the last
+ * background call took; then the oldest waiting background call goes first. Clicks stay ahead
+ * (under a steady stream of them a job gets about a quarter of the device: one encoder run of a
+ * propagation costs many decoder runs), and a propagation job still advances instead of starving
+ * (seen in the load run).
  */
 export const INTERACTIVE_BURST = 4;
+export const INTERACTIVE_SHARE = 3;
 
 interface DeviceQueue {
   queue: PQueue;
@@ -25,6 +29,10 @@ interface DeviceQueue {
   waiting: string[];
   /** Interactive starts since a background call last started while one was waiting. */
   streak: number;
+  /** Device time of the interactive calls ended since a background call last started. */
+  interactiveMs: number;
+  /** How long the last background call had the device. */
+  lastBackgroundMs: number;
 }
 
 let nextId = 0;
@@ -35,27 +43,36 @@ export class DeviceQueues {
   constructor(
     private readonly concurrency: number,
     private readonly timeoutMs: number,
+    /** The clock of the turn-taking (tests give their own). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   private queue(device: Device): DeviceQueue {
     let q = this.queues.get(device);
     if (!q) {
-      q = { queue: new PQueue({ concurrency: this.concurrency }), waiting: [], streak: 0 };
+      q = { queue: new PQueue({ concurrency: this.concurrency }), waiting: [], streak: 0, interactiveMs: 0, lastBackgroundMs: 0 };
       this.queues.set(device, q);
     }
     return q;
   }
 
-  /** Bookkeeping as a call starts: the turn-taking of INTERACTIVE_BURST. */
+  /** Bookkeeping as a call starts: the turn-taking of INTERACTIVE_BURST and INTERACTIVE_SHARE. */
   private starting(q: DeviceQueue, id: string, background: boolean): void {
     if (background) {
       q.waiting.splice(q.waiting.indexOf(id), 1);
       q.streak = 0;
+      q.interactiveMs = 0;
       return;
     }
-    if (!q.waiting.length || ++q.streak < INTERACTIVE_BURST) return;
+    if (!q.waiting.length || ++q.streak < INTERACTIVE_BURST || q.interactiveMs < INTERACTIVE_SHARE * q.lastBackgroundMs) return;
     q.queue.setPriority(q.waiting[0]!, PRIORITY_INTERACTIVE + 1);
     q.streak = 0;
+  }
+
+  /** Bookkeeping as a call ends: how long it had the device. */
+  private ended(q: DeviceQueue, background: boolean, ms: number): void {
+    if (background) q.lastBackgroundMs = ms;
+    else q.interactiveMs += ms;
   }
 
   /**
@@ -83,15 +100,18 @@ export class DeviceQueues {
       q.queue
         .add(
           async () => {
-            if (priority > PRIORITY_IDLE) this.starting(q, id, background); // idle work takes no part in the turns
+            const turns = priority > PRIORITY_IDLE; // idle work takes no part in the turns
+            if (turns) this.starting(q, id, background);
             if (expired) return;
             started = true;
+            const t0 = this.now();
             try {
               resolve(await fn());
             } catch (err) {
               reject(err);
             } finally {
               clearTimeout(timer);
+              if (turns) this.ended(q, background, this.now() - t0);
             }
           },
           { priority, id },

@@ -1,7 +1,7 @@
 // The device queue: one call at a time per device, interactive before background, and a
 // deadline that holds while a call waits and while it runs.
 import { describe, expect, it } from 'vitest';
-import { DeviceQueues, INTERACTIVE_BURST, PRIORITY_BACKGROUND, PRIORITY_IDLE, PRIORITY_INTERACTIVE } from '../../src/engine/device-queue.js';
+import { DeviceQueues, INTERACTIVE_BURST, INTERACTIVE_SHARE, PRIORITY_BACKGROUND, PRIORITY_IDLE, PRIORITY_INTERACTIVE } from '../../src/engine/device-queue.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,6 +31,25 @@ describe('device queue', () => {
     const clicks = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `click-${from + i}`);
     // The first call starts at once; then bursts of clicks, each followed by one job call.
     expect(order).toEqual(['running', ...clicks(0, INTERACTIVE_BURST), 'job-1', ...clicks(INTERACTIVE_BURST, 2 * INTERACTIVE_BURST), 'job-2', ...clicks(2 * INTERACTIVE_BURST, 12)]);
+  });
+
+  it('gives a long background call its turn only after the clicks had the device INTERACTIVE_SHARE times as long', async () => {
+    // A clock that moves only as the calls say they took: 10 per click, 100 per job call.
+    let clock = 0;
+    const q = new DeviceQueues(1, 10_000, () => clock);
+    const order: string[] = [];
+    const call = (name: string, ms: number) => async () => {
+      order.push(name);
+      clock += ms;
+      await sleep(1);
+    };
+    const all = [q.run('cpu', call('job-0', 100), PRIORITY_BACKGROUND), q.run('cpu', call('job-1', 100), PRIORITY_BACKGROUND)];
+    for (let i = 0; i < 40; i++) all.push(q.run('cpu', call(`click-${i}`, 10), PRIORITY_INTERACTIVE));
+    await Promise.all(all);
+    // job-0 took 100: the clicks keep the device for INTERACTIVE_SHARE x 100 of their time (not INTERACTIVE_BURST clicks).
+    const n = (INTERACTIVE_SHARE * 100) / 10;
+    expect(n).toBeGreaterThan(INTERACTIVE_BURST);
+    expect(order.indexOf('job-1')).toBe(1 + n + 1);
   });
 
   it('runs idle work (background encoding) after every click and job call, and never promotes it', async () => {
