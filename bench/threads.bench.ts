@@ -17,6 +17,8 @@ export interface ThreadsResult {
   models: { model: string; objects: number; bySetting: Record<string, Record<string, Figure>> }[];
   /** The setting with the lowest median uncached + cached ms summed over the models. */
   best: number;
+  /** The best setting's uncached + cached ms (both models) over the first setting's, paired by round. */
+  bestVsBase: Figure;
 }
 
 export async function runThreadsBench(opts: { modelsDir: string; settings: number[]; models: { model: string; objects: number }[]; rounds: number; budgetSec: number; device?: string }): Promise<ThreadsResult> {
@@ -75,7 +77,9 @@ export async function runThreadsBench(opts: { modelsDir: string; settings: numbe
     }));
     const score = (t: number) => opts.models.reduce((n, m) => n + figure(s.get(`${m.model}|${t}|sum`) ?? [], 'ms').median, 0);
     const best = [...opts.settings].sort((a, b) => score(a) - score(b))[0]!;
-    return { device: opts.device ?? 'cpu', settings: opts.settings, rounds, models, best };
+    // Per round, both models summed: what the best setting saves against the first, round by round.
+    const total = (t: number) => opts.models.map((m) => s.get(`${m.model}|${t}|sum`) ?? []).reduce((acc, xs) => xs.map((x, i) => x + (acc[i] ?? 0)), [] as number[]);
+    return { device: opts.device ?? 'cpu', settings: opts.settings, rounds, models, best, bestVsBase: pairedRatio(total(best), total(base)) };
   } finally {
     for (const srv of servers.values()) await srv.stop();
   }
