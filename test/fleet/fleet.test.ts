@@ -5,7 +5,8 @@
 // once and in order; a rate limit and a revocation cross the api processes; the SIGKILL of the
 // worker holding an image, in the middle of a call on it, costs that call some time, not an error;
 // the SIGKILL of a session's worker between two prompts costs the next prompt a rebuild from the
-// stored prompts on the survivor, with the same masks. A session lives on the worker holding its
+// stored prompts on the survivor, with the same masks; the SIGKILL of the worker running a
+// propagation hands the job to the other, which finishes it. A session lives on the worker holding its
 // lease (the one that last worked on it), and the caps on sessions count every worker.
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   AddMediaDocument,
   AddPromptDocument,
   CreateProjectDocument,
+  FrameMasksDocument,
   PropagateDocument,
   SegmentEverythingDocument,
   SegmentImageDocument,
@@ -203,7 +205,7 @@ describe.skipIf(!sharedUrls)('a fleet of two api and two worker processes', () =
     const [a, b] = fleet.apis.map((p) => p.url) as [string, string];
     for (let i = 0; i < 300; i++) expect((await runAs('http', i < 150 ? a : b, k, read)).result).toBe('ok');
     expect(await runAs('http', b, k, read)).toMatchObject({ result: 'RATE_LIMITED', status: 429 });
-    expect(await runAs('http', a, k, models)).toMatchObject({ result: 'RATE_LIMITED', status: 429 });
+    expect(await runAs('http', a, k, read)).toMatchObject({ result: 'RATE_LIMITED', status: 429 });
   });
 
   it('a key revoked through api 1 closes its socket on api 2 (4403)', async () => {
@@ -284,6 +286,48 @@ describe.skipIf(!sharedUrls)('a fleet of two api and two worker processes', () =
       expect(rleIou(mine, discMask(k, 0))).toBeGreaterThan(0.8);
     }
   }, 120_000);
+
+  it('SIGKILL of the worker running a propagation mid-way: the other worker finishes it, every frame once, on the discs', async () => {
+    // Two workers again (the test above killed one).
+    fleet.workers.push(await fleet.spawn('worker'));
+    const upload = await uploadFile(fleet.apis[0]!.url, projectId, fixture('discs-long.mp4'), scraper);
+    const sessionId = (await gql1.request(StartSessionDocument, { input: { mediaId: upload.body.data.media.id, model: 'demo' } })).startSession.session.id;
+    const ids: number[] = [];
+    for (const d of DISCS) {
+      const [x, y] = d.path(0);
+      ids.push((await gql1.request(AddPromptDocument, { input: { sessionId, frameIndex: 0, coordinates: 'PIXELS', points: [{ x, y }] } })).addPrompt.objectId);
+    }
+    const ws = wsClient(fleet.apis[1]!.url, scraper);
+    const redis = new Redis(sharedUrls!.redis);
+    try {
+      const follow = followSession(ws, { sessionId });
+      await untilSubscribed(`${fleet.prefix}events:session:events:${sessionId}`);
+      const total = 200;
+      const job = (await gql1.request(PropagateDocument, { input: { sessionId, direction: 'FORWARD', maxFrames: total } })).propagate.job;
+      await waitFor(async () => follow.events.filter((e) => e.kind === 'FRAME').length >= 20, 60_000);
+      // The worker running the job holds the session's lease (it claimed it to run the job).
+      const running = await redis.get(`${fleet.prefix}session-lease:${sessionId}`);
+      const victim = fleet.workers.find((w) => w.workerId === running && w.alive())!;
+      expect(victim).toBeDefined();
+      await victim.kill('SIGKILL');
+      const events = await Promise.race([follow.done, waitFor(async () => follow.events.some((e) => e.kind !== 'FRAME') && follow.events, 120_000)]);
+      follow.stop();
+      expect(events.at(-1)).toMatchObject({ kind: 'COMPLETED', jobId: job.id });
+      const frames = events.filter((e) => e.kind === 'FRAME' && e.jobId === job.id).map((e) => e.frame!.frameIndex);
+      expect(new Set(frames).size).toBe(frames.length); // none published twice
+      // Every frame stored once, on the discs, whichever worker computed it.
+      const stored = await gql2.request(FrameMasksDocument, { sessionId, fromFrame: 0, toFrame: total - 1, limit: total });
+      expect(stored.frameMasks.map((f) => f.frameIndex)).toEqual(Array.from({ length: total }, (_, i) => i));
+      for (const f of stored.frameMasks.filter((_, i) => i % 20 === 0 || i === total - 1)) {
+        ids.forEach((id, k) => expect(rleIou(f.objects.find((o) => o.objectId === id)!.mask!, discMask(k, f.frameIndex))).toBeGreaterThan(0.8));
+      }
+      // The survivor holds the session now.
+      expect(await redis.get(`${fleet.prefix}session-lease:${sessionId}`)).not.toBe(running);
+    } finally {
+      await ws.dispose();
+      redis.disconnect();
+    }
+  }, 240_000);
 });
 
 export type { FleetProcess };
