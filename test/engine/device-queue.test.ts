@@ -19,10 +19,13 @@ describe('device queue', () => {
   });
 
   it('lets waiting background work through after INTERACTIVE_BURST interactive calls in a row', async () => {
-    const q = new DeviceQueues(1, 10_000);
+    // Every call takes 1 on the queue's clock: the count decides (INTERACTIVE_SHARE x 1 < INTERACTIVE_BURST).
+    let clock = 0;
+    const q = new DeviceQueues(1, 10_000, () => clock);
     const order: string[] = [];
     const call = (name: string) => async () => {
       order.push(name);
+      clock += 1;
       await sleep(2);
     };
     const all = [q.run('cpu', call('running'), PRIORITY_INTERACTIVE), q.run('cpu', call('job-1'), PRIORITY_BACKGROUND), q.run('cpu', call('job-2'), PRIORITY_BACKGROUND)];
@@ -53,10 +56,12 @@ describe('device queue', () => {
   });
 
   it('runs idle work (background encoding) after every click and job call, and never promotes it', async () => {
-    const q = new DeviceQueues(1, 10_000);
+    let clock = 0;
+    const q = new DeviceQueues(1, 10_000, () => clock);
     const order: string[] = [];
     const call = (name: string) => async () => {
       order.push(name);
+      clock += 1;
       await sleep(2);
     };
     const all = [q.run('cpu', call('running'), PRIORITY_INTERACTIVE), q.run('cpu', call('encode'), PRIORITY_IDLE), q.run('cpu', call('job'), PRIORITY_BACKGROUND)];

@@ -65,11 +65,17 @@ describe.each(databaseKinds())('a cached click on a stored image (%s)', (db) => 
     expect(await refusal(limited, outside)).toBe(unknown);
   });
 
-  it.runIf(db === 'pglite')('a cached click reads no media row from the database, with either key', async () => {
+  // The embedded database is this process's own: rows are kept. A shared PostgreSQL may lose a
+  // media through another process: its row is read on every click.
+  it(db === 'pglite' ? 'a cached click reads no media row from the database, with either key' : 'with PostgreSQL a cached click reads the media row every time', async () => {
     await must(admin, CLICK, { m: inside });
     const reads = vi.spyOn(srv.app.db.prisma.media, 'findUnique');
     try {
       for (const c of [admin, limited]) expect((await must(c, CLICK, { m: inside })).segmentImage.cacheHit).toBe(true);
+      if (db !== 'pglite') {
+        expect(reads.mock.calls.length).toBeGreaterThanOrEqual(2);
+        return;
+      }
       expect(reads).not.toHaveBeenCalled();
       // A row not read before is read once (the spy sees the database calls).
       const fresh = await newImage(projectA);

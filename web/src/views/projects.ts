@@ -30,9 +30,9 @@ export async function projectsView(root: HTMLElement): Promise<void> {
 }
 
 /** Shows a project; resolves with what stops following its jobs when the page leaves. */
-export async function projectView(root: HTMLElement, projectId: string): Promise<() => void> {
+/** `uploads`: the upload list of the page this one replaces (its rows stay: what was sent, and how it went). */
+export async function projectView(root: HTMLElement, projectId: string, uploads: HTMLElement = h('ul', { class: 'uploads', 'data-testid': 'uploads' })): Promise<() => void> {
   const [{ project }, { mediaList }] = await Promise.all([gql(ProjectDocument, { id: projectId }), gql(MediaListDocument, { projectId, first: 100 })]);
-  const uploads = h('ul', { class: 'uploads', 'data-testid': 'uploads' });
   const input = h('input', { type: 'file', multiple: true, accept: 'image/*,video/*', 'data-testid': 'file-input' });
   const drop = h('div', { class: 'drop', 'data-testid': 'drop-zone' }, 'Drop pictures and videos here, or ', h('label', { class: 'link' }, 'choose files', input));
 
@@ -52,7 +52,7 @@ export async function projectView(root: HTMLElement, projectId: string): Promise
       }),
     );
     showStatus(`${ok} of ${files.length} uploaded`);
-    if (ok) await projectView(root, projectId).catch(showError); // the old page's panels stop as they leave it
+    if (ok) await projectView(root, projectId, uploads).catch(showError); // the old page's panels stop as they leave it
   };
   input.addEventListener('change', () => void send([...(input.files ?? [])]));
   drop.addEventListener('dragover', (e) => {
