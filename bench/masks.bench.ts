@@ -3,7 +3,7 @@
 // to 1920x1080, then encodeRle (COCO RLE, src/engine/masks/coco-rle.ts). Also the rest of what
 // describeMask does per mask (bbox and area: two more passes over the full-size mask), and the
 // SAM-style variant with a crop (a padded, longest-side-resized input).
-import { describeMask } from '../src/engine/engine.js';
+import { describeMask } from '../src/engine/masks/segmented-mask.js';
 import { encodeRle } from '../src/engine/masks/coco-rle.js';
 import { maskArea, maskBbox } from '../src/engine/masks/mask-stats.js';
 import { logitsToMask } from '../src/engine/masks/upsample.js';

@@ -4,16 +4,16 @@ import type * as ort from 'onnxruntime-node';
 import { SessionFactory, type DeviceLog, type DeviceRequest } from './device.js';
 import { DeviceQueues, PRIORITY_BACKGROUND, PRIORITY_IDLE, PRIORITY_INTERACTIVE } from './device-queue.js';
 import { filterCandidates, gridPrompts, type EverythingOptions } from './everything.js';
-import { boxIou, type Detection } from './families/grounding.js';
+import type { Detection } from './families/grounding.js';
 import type { BinaryMask } from './masks/binary-mask.js';
 import { TextGrounding, type DetectOptions } from './text-grounding.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { EngineError } from './engine-error.js';
 import { segmenter, selectCandidates, type Embedding, type MaskCandidate, type Runner } from './families/family.js';
 import type { ImageSource, ObjectPrompt } from './image-source.js';
-import { encodeRleWithStats, type CocoRle } from './masks/coco-rle.js';
+import { describeMask, type SegmentedMask } from './masks/segmented-mask.js';
+import { checkCapabilities, expandGroups, keepInstance, type GroupPrompt } from './segment-plan.js';
 import { maskArea, maskBbox } from './masks/mask-stats.js';
-import { maskToPolygons } from './masks/polygons.js';
 import { ModelRegistry, type LoadedModel, type ModelStatus } from './model-registry.js';
 import { resizeGeometry } from './preprocess.js';
 import { encoderInput } from './encoder-input.js';
@@ -30,8 +30,7 @@ export interface EngineOptions {
   createSession?: ConstructorParameters<typeof SessionFactory>[0]['create'];
 }
 
-/** One prompt group: points and/or a box for one object, or a phrase for every instance of it. */
-export type GroupPrompt = ObjectPrompt & { text?: string };
+export type { GroupPrompt };
 
 export interface SegmentRequest {
   model: string;
@@ -42,15 +41,6 @@ export interface SegmentRequest {
   threshold: number;
   polygons: boolean;
   priority?: number;
-}
-
-export interface SegmentedMask {
-  rle: CocoRle;
-  bbox: [number, number, number, number];
-  area: number;
-  score: number;
-  polygons?: number[][];
-  lowRes: Float32Array;
 }
 
 export interface SegmentedObject {
@@ -295,60 +285,4 @@ class Superseded extends Error {}
 /** An image's embedding for a model is known by both, and by the model's version. */
 function cacheKey(model: LoadedModel, image: ImageSource): string {
   return `${model.name}@${model.manifest.version}:${image.key}`;
-}
-
-export function describeMask(m: MaskCandidate, polygons: boolean): SegmentedMask {
-  // RLE, bbox and area in one pass over the full-size mask.
-  const { rle, bbox, area } = encodeRleWithStats(m.mask);
-  return {
-    rle,
-    bbox,
-    area,
-    score: m.score,
-    polygons: polygons ? maskToPolygons(m.mask) : undefined,
-    lowRes: m.lowRes,
-  };
-}
-
-interface PlannedObject {
-  group: number;
-  prompt: ObjectPrompt;
-  text?: string;
-  detectionScore?: number;
-}
-
-/** Prompt groups -> decoder prompts: a phrase group becomes one box prompt per instance found. */
-function expandGroups(groups: GroupPrompt[], phrases: string[], detections: Detection[][]): PlannedObject[] {
-  const plan: PlannedObject[] = [];
-  groups.forEach((g, group) => {
-    if (g.text === undefined) {
-      plan.push({ group, prompt: g });
-      return;
-    }
-    for (const d of detections[phrases.indexOf(g.text)] ?? []) {
-      // Beside a box, only the instances that overlap it.
-      if (g.box && boxIou(d.box, g.box) === 0) continue;
-      plan.push({ group, prompt: { points: [], box: d.box }, text: g.text, detectionScore: d.score });
-    }
-  });
-  return plan;
-}
-
-function keepInstance(mask: BinaryMask, group: GroupPrompt): boolean {
-  const at = (p: { x: number; y: number }) => {
-    const x = Math.min(mask.width - 1, Math.max(0, Math.floor(p.x)));
-    const y = Math.min(mask.height - 1, Math.max(0, Math.floor(p.y)));
-    return mask.data[y * mask.width + x] === 1;
-  };
-  if (group.points.some((p) => !p.positive && at(p))) return false;
-  const positives = group.points.filter((p) => p.positive);
-  return positives.length === 0 || positives.some(at);
-}
-
-function checkCapabilities(model: LoadedModel, req: SegmentRequest): void {
-  const caps = model.manifest.capabilities;
-  if (!caps.box && req.objects.some((o) => o.box)) throw new EngineError('UNSUPPORTED', `Model "${model.name}" does not accept box prompts`);
-  if (!caps.points && req.objects.some((o) => o.points.length)) throw new EngineError('UNSUPPORTED', `Model "${model.name}" does not accept point prompts`);
-  if (model.manifest.family === 'grounding') throw new EngineError('UNSUPPORTED', `Model "${model.name}" is a grounding model: it finds boxes for a segmentation model and does not segment`);
-  if (req.multimask && !caps.multimask) throw new EngineError('UNSUPPORTED', `Model "${model.name}" does not return several masks per object`);
 }

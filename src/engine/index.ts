@@ -1,6 +1,7 @@
 // The engine's public face: code outside src/engine imports from here only. What is not listed
 // (families, sessions, workers, the device queue) stays the engine's own business.
-export { Engine, DETECT_DEFAULTS, type EngineOptions, type GroupPrompt, type SegmentRequest, type SegmentedMask, type SegmentedObject, type SegmentResult } from './engine.js';
+export { Engine, DETECT_DEFAULTS, type EngineOptions, type GroupPrompt, type SegmentRequest, type SegmentedObject, type SegmentResult } from './engine.js';
+export type { SegmentedMask } from './masks/segmented-mask.js';
 export { EngineError, type EngineErrorCode } from './engine-error.js';
 export { EVERYTHING_DEFAULTS, type EverythingOptions } from './everything.js';
 export type { DetectOptions } from './text-grounding.js';

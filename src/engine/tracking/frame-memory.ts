@@ -1,7 +1,7 @@
 // What a tracker remembers of frames it processed: every object's mask (RLE, small) per frame,
 // and the low-res logits of recent results (large) in an LRU bounded in bytes.
 import { LRUCache } from 'lru-cache';
-import type { SegmentedMask } from '../engine.js';
+import type { SegmentedMask } from '../masks/segmented-mask.js';
 import type { FrameResult } from './tracker.js';
 
 export type StoredMask = Omit<SegmentedMask, 'lowRes'>;

@@ -1,7 +1,7 @@
 // Tracking with any image model: each frame is prompted with the previous frame's result — its
 // box, enlarged for motion, and its low-res logits as mask_input — so every image model can track.
-import type { Engine, SegmentedMask } from '../engine.js';
-import { describeMask } from '../engine.js';
+import type { Engine } from '../engine.js';
+import { describeMask, type SegmentedMask } from '../masks/segmented-mask.js';
 import { PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../device-queue.js';
 import { segmenter, selectCandidates, type Embedding } from '../families/family.js';
 import type { ObjectPrompt } from '../image-source.js';

@@ -3,8 +3,8 @@
 // any other frame from features conditioned by memory attention on the object's memories.
 import * as ort from 'onnxruntime-node';
 import { PRIORITY_BACKGROUND, PRIORITY_INTERACTIVE } from '../device-queue.js';
-import type { Engine, SegmentedMask } from '../engine.js';
-import { describeMask } from '../engine.js';
+import type { Engine } from '../engine.js';
+import { describeMask, type SegmentedMask } from '../masks/segmented-mask.js';
 import type { ObjectPrompt } from '../image-source.js';
 import { logitsToMask } from '../masks/upsample.js';
 import type { LoadedModel } from '../model-registry.js';

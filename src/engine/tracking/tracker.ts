@@ -2,7 +2,7 @@
 // (add_new_points_or_box, propagate_in_video, remove_object, reset_state). It knows frames,
 // objects and prompts; persistence and GraphQL belong to the session service.
 import type { ImageSource, ObjectPrompt } from '../image-source.js';
-import type { SegmentedMask } from '../engine.js';
+import type { SegmentedMask } from '../masks/segmented-mask.js';
 
 export interface FrameSource {
   width: number;
