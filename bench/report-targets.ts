@@ -1,7 +1,7 @@
 // Issue 16's targets, each against the figure this run measured: one row a target, built from the
 // report's own figures only. A target whose figure did not run says so (and which --only runs it):
 // latest.md never carries a verdict from another run.
-import type { Report } from './report.js';
+import type { Report } from './report.types.js';
 import { verdict, yes } from './lib/markdown.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
 

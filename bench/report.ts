@@ -5,57 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { loadConfig } from '../src/config.js';
-import type { FanoutResult } from './fanout.bench.js';
-import type { ImageResult } from './image.bench.js';
-import type { InteractiveResult } from './interactive.bench.js';
-import type { MasksResult } from './masks.bench.js';
-import type { ExportResult } from './export.bench.js';
-import { frameStoreMarkdown, type FrameStoreResult } from './framestore.bench.js';
-import { objectsMarkdown, type ObjectsResult } from './objects.bench.js';
-import type { MemoryResult } from './memory.bench.js';
+import { frameStoreMarkdown } from './framestore.bench.js';
+import { objectsMarkdown } from './objects.bench.js';
 import { fmt, fmtFigure, type Figure } from './lib/stats.js';
 import { figureTable, verdict, yes } from './lib/markdown.js';
-import type { VideoResult } from './video.bench.js';
-import { engineSection, type EngineReport } from './report-engine.js';
-import { firstClickSection, type FirstClickResult } from './firstclick.bench.js';
+import { engineSection } from './report-engine.js';
+import { firstClickSection } from './firstclick.bench.js';
 import { issue16Targets } from './report-targets.js';
+import type { Machine, Report } from './report.types.js';
 
-export interface Machine {
-  cpu: string;
-  cores: number;
-  memoryGiB: number;
-  os: string;
-  node: string;
-  onnxruntimeNode: string;
-  ortThreads: string;
-  loadAverageAtStart: number[];
-}
-
-export interface Report {
-  generatedAt: string;
-  command: string;
-  durationSec: number;
-  machine: Machine;
-  setup: Record<string, string>;
-  /** os.loadavg() (1, 5, 15 min) when each figure started and at the end: how busy the shared machine was. */
-  loadAverages: Record<string, number[]>;
-  /** Figures a and b: the benchmark model first, then the demo model. */
-  image?: ImageResult[];
-  interactive?: InteractiveResult;
-  fanout?: FanoutResult;
-  video?: VideoResult;
-  memory?: MemoryResult;
-  memoryError?: string;
-  masks?: MasksResult;
-  export?: ExportResult;
-  framestore?: FrameStoreResult;
-  objects?: ObjectsResult;
-  /** Issue 16's engine figures (report-engine.ts). */
-  engine?: EngineReport;
-  /** Issue 16: first click with background encoding on and off (firstclick.bench.ts). */
-  firstClick?: FirstClickResult;
-  notes: string[];
-}
+export type { Machine, Report };
 
 function packageVersion(name: string): string {
   try {
