@@ -5,6 +5,22 @@ import { DeviceQueues, INTERACTIVE_BURST, INTERACTIVE_SHARE, PRIORITY_BACKGROUND
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A queue on a clock that moves only as its calls say they took (`ms`, 1 unless told), and the
+ * order in which the calls started.
+ */
+function clockedQueue() {
+  let clock = 0;
+  const q = new DeviceQueues(1, 10_000, () => clock);
+  const order: string[] = [];
+  const call = (name: string, ms = 1) => async () => {
+    order.push(name);
+    clock += ms;
+    await sleep(1);
+  };
+  return { q, order, call };
+}
+
 describe('device queue', () => {
   it('runs interactive work before queued background work', async () => {
     const q = new DeviceQueues(1, 10_000);
@@ -20,14 +36,7 @@ describe('device queue', () => {
 
   it('lets waiting background work through after INTERACTIVE_BURST interactive calls in a row', async () => {
     // Every call takes 1 on the queue's clock: the count decides (INTERACTIVE_SHARE x 1 < INTERACTIVE_BURST).
-    let clock = 0;
-    const q = new DeviceQueues(1, 10_000, () => clock);
-    const order: string[] = [];
-    const call = (name: string) => async () => {
-      order.push(name);
-      clock += 1;
-      await sleep(2);
-    };
+    const { q, order, call } = clockedQueue();
     const all = [q.run('cpu', call('running'), PRIORITY_INTERACTIVE), q.run('cpu', call('job-1'), PRIORITY_BACKGROUND), q.run('cpu', call('job-2'), PRIORITY_BACKGROUND)];
     for (let i = 0; i < 12; i++) all.push(q.run('cpu', call(`click-${i}`), PRIORITY_INTERACTIVE));
     await Promise.all(all);
@@ -37,15 +46,8 @@ describe('device queue', () => {
   });
 
   it('gives a long background call its turn only after the clicks had the device INTERACTIVE_SHARE times as long', async () => {
-    // A clock that moves only as the calls say they took: 10 per click, 100 per job call.
-    let clock = 0;
-    const q = new DeviceQueues(1, 10_000, () => clock);
-    const order: string[] = [];
-    const call = (name: string, ms: number) => async () => {
-      order.push(name);
-      clock += ms;
-      await sleep(1);
-    };
+    // 10 per click, 100 per job call.
+    const { q, order, call } = clockedQueue();
     const all = [q.run('cpu', call('job-0', 100), PRIORITY_BACKGROUND), q.run('cpu', call('job-1', 100), PRIORITY_BACKGROUND)];
     for (let i = 0; i < 40; i++) all.push(q.run('cpu', call(`click-${i}`, 10), PRIORITY_INTERACTIVE));
     await Promise.all(all);
@@ -56,14 +58,7 @@ describe('device queue', () => {
   });
 
   it('runs idle work (background encoding) after every click and job call, and never promotes it', async () => {
-    let clock = 0;
-    const q = new DeviceQueues(1, 10_000, () => clock);
-    const order: string[] = [];
-    const call = (name: string) => async () => {
-      order.push(name);
-      clock += 1;
-      await sleep(2);
-    };
+    const { q, order, call } = clockedQueue();
     const all = [q.run('cpu', call('running'), PRIORITY_INTERACTIVE), q.run('cpu', call('encode'), PRIORITY_IDLE), q.run('cpu', call('job'), PRIORITY_BACKGROUND)];
     for (let i = 0; i < 2 * INTERACTIVE_BURST; i++) all.push(q.run('cpu', call(`click-${i}`), PRIORITY_INTERACTIVE));
     await Promise.all(all);
